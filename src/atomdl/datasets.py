@@ -1,0 +1,48 @@
+"""Kedro datasets of this project (Kedro wiring; the domain library does not import this)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from kedro.io import AbstractDataset, DatasetError
+
+
+class C2dbStructuresDataset(AbstractDataset[None, pd.DataFrame]):
+    """Atomic structures from C2DB's ASE database (``c2db.db``), read-only and optional.
+
+    Loads a table ``uid, formula, symbols, positions, cell`` (Cartesian, angstrom) for the rows
+    that have a ``uid`` key. When the file is absent, loads an empty table: the Janus table then
+    falls back to estimated positions, which is what a user without the database gets.
+    """
+
+    COLUMNS = ["uid", "formula", "symbols", "positions", "cell"]
+
+    def __init__(self, filepath: str, metadata: dict[str, Any] | None = None):
+        self._filepath = Path(filepath)
+        self.metadata = metadata
+
+    def load(self) -> pd.DataFrame:
+        if not self._filepath.exists():
+            return pd.DataFrame(columns=self.COLUMNS)
+        from ase.db import connect
+
+        records = []
+        with connect(self._filepath) as database:
+            for row in database.select():
+                uid = row.get("uid")
+                if uid is None:
+                    continue
+                records.append((uid, row.formula, list(row.symbols),
+                                row.positions.tolist(), row.cell.tolist()))
+        return pd.DataFrame(records, columns=self.COLUMNS)
+
+    def save(self, data: None) -> None:
+        raise DatasetError(f"{type(self).__name__} is read-only: {self._filepath}")
+
+    def _exists(self) -> bool:
+        return self._filepath.exists()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._filepath), "optional": True}

@@ -1,0 +1,109 @@
+"""Formula tables -> parsed composition tables, with every refused row kept and explained."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from atomdl.chemistry import FormulaError, class_key, parse_formula
+
+__all__ = ["REJECT_COLUMNS", "ParsedTable", "parse_composition_table"]
+
+#: Columns of every reject report: the 0-based data row of the input table (CSV line = row + 2),
+#: the offending formula as written, and why the row was set aside.
+REJECT_COLUMNS = ["row", "formula", "reason"]
+
+
+@dataclass(frozen=True)
+class ParsedTable:
+    """Accepted rows and rejected rows of one input table; together they account for every row."""
+
+    accepted: pd.DataFrame
+    rejected: pd.DataFrame
+
+
+def parse_composition_table(
+    raw: pd.DataFrame,
+    *,
+    formula_column: str = "formula",
+    max_atoms: float | None = None,
+    integer_amounts: bool = False,
+    required_columns: Sequence[str] = (),
+) -> ParsedTable:
+    """Parse every formula of ``raw`` into elements, amounts and the pair-task class.
+
+    Accepted rows keep their other columns and gain ``row, elements, amounts, n_elements,
+    n_atoms, class_key``. A row is rejected (never dropped) when its formula does not parse,
+    when it has more than ``max_atoms`` atoms per formula unit, when ``integer_amounts`` is asked
+    for and an amount is fractional (the pretraining samples write formulas out atom by atom),
+    when one of ``required_columns`` is missing or not numeric, or when it repeats the composition
+    of an earlier row.
+    """
+    if formula_column not in raw.columns:
+        raise KeyError(
+            f"input table has no {formula_column!r} column; columns are {list(raw.columns)}"
+        )
+    missing = [c for c in required_columns if c not in raw.columns]
+    if missing:
+        raise KeyError(f"input table lacks required columns {missing}")
+
+    numeric = {c: pd.to_numeric(raw[c], errors="coerce") for c in required_columns}
+    parsed: list[tuple[int, dict[str, float]]] = []
+    rejects: list[tuple[int, object, str]] = []
+    seen: dict[tuple, int] = {}
+    for row, formula in enumerate(raw[formula_column].tolist()):
+        reason = _missing_value_reason(row, required_columns, raw, numeric)
+        if reason is None:
+            try:
+                amounts = parse_formula(formula)
+            except FormulaError as error:
+                reason = error.reason
+            else:
+                reason = _amount_reason(amounts, max_atoms, integer_amounts)
+                if reason is None:
+                    key = tuple(sorted(amounts.items()))
+                    first = seen.setdefault(key, row)
+                    if first != row:
+                        reason = f"same composition as row {first} ({raw[formula_column].iat[first]})"
+        if reason is None:
+            parsed.append((row, amounts))
+        else:
+            rejects.append((row, formula, reason))
+
+    rows = [row for row, _ in parsed]
+    accepted = raw.iloc[rows].reset_index(drop=True)
+    for column, values in numeric.items():
+        accepted[column] = values.iloc[rows].to_numpy()
+    accepted.insert(0, "row", rows)
+    elements = [list(amounts) for _, amounts in parsed]
+    accepted["elements"] = elements
+    accepted["amounts"] = [list(amounts.values()) for _, amounts in parsed]
+    accepted["n_elements"] = [len(e) for e in elements]
+    accepted["n_atoms"] = [sum(amounts.values()) for _, amounts in parsed]
+    accepted["class_key"] = [class_key(e) for e in elements]
+    rejected = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
+    rejected["formula"] = rejected["formula"].astype("string")
+    return ParsedTable(accepted=accepted, rejected=rejected)
+
+
+def _missing_value_reason(row, required_columns, raw, numeric) -> str | None:
+    for column in required_columns:
+        if pd.isna(numeric[column].iat[row]):
+            value = raw[column].iat[row]
+            shown = "missing" if pd.isna(value) else f"{value!r} is not a number"
+            return f"{column}: {shown}"
+    return None
+
+
+def _amount_reason(amounts: dict[str, float], max_atoms, integer_amounts) -> str | None:
+    n_atoms = sum(amounts.values())
+    if max_atoms is not None and n_atoms > max_atoms:
+        return f"{n_atoms:g} atoms per formula unit exceeds the maximum of {max_atoms:g}"
+    if integer_amounts:
+        fractional = [s for s, a in amounts.items() if not math.isclose(a, round(a))]
+        if fractional:
+            return f"fractional amount of {', '.join(fractional)} cannot be written out atom by atom"
+    return None

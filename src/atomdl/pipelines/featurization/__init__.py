@@ -1,0 +1,5 @@
+"""The featurization pipeline."""
+
+from atomdl.pipelines.featurization.pipeline import create_pipeline
+
+__all__ = ["create_pipeline"]

@@ -1,0 +1,5 @@
+"""The pretraining pipeline."""
+
+from atomdl.pipelines.pretraining.pipeline import create_pipeline
+
+__all__ = ["create_pipeline"]
