@@ -1,4 +1,11 @@
-"""Project hooks: refuse, before any work starts, a run that needs a user-supplied file it lacks."""
+"""Project hooks.
+
+* Refuse, before any work starts, a run that needs a user-supplied file it lacks.
+* Leave no MLflow run open after a Kedro run: kedro-mlflow 2.0.3 re-enters its run before every
+  node, and with MLflow 3 each re-entry stacks the run once more, while the end of the pipeline
+  closes it once. From the command line the process exit hides this; in a notebook, the next
+  session would log into the stale run.
+"""
 
 from __future__ import annotations
 
@@ -28,3 +35,27 @@ class RequireUserDataHooks:
                 raise MissingUserDataError(
                     f"This run needs '{name}', which is not at {where}. {USER_SUPPLIED[name]}"
                 )
+
+
+class CloseMlflowRunHooks:
+    """Ends every stacked copy of the run that ``mlflow_hook`` started; runs after it."""
+
+    def __init__(self, mlflow_hook):
+        self._mlflow_hook = mlflow_hook
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        self._close("FINISHED")
+
+    @hook_impl
+    def on_pipeline_error(self) -> None:
+        self._close("FAILED")
+
+    def _close(self, status: str) -> None:
+        import mlflow
+
+        started = getattr(self._mlflow_hook, "run_id", None)
+        if started is None or getattr(self._mlflow_hook, "_already_active_mlflow", False):
+            return  # a run opened by the caller before the session is the caller's to close
+        while (active := mlflow.active_run()) is not None and active.info.run_id == started:
+            mlflow.end_run(status)

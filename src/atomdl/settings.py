@@ -5,18 +5,18 @@ import warnings
 from kedro_mlflow.framework.hooks import MlflowHook
 from omegaconf.resolvers import oc
 
-from atomdl.hooks import RequireUserDataHooks
+from atomdl.hooks import CloseMlflowRunHooks, RequireUserDataHooks
 
 # Third-party deprecation chatter that users can do nothing about (omegaconf via kedro and
-# kedro-mlflow; an mlflow pyfunc hint kedro-mlflow triggers on import).
+# kedro-mlflow).
 warnings.filterwarnings("ignore", message="register_new_resolver")
-warnings.filterwarnings("ignore", message="Add type hints to the `predict` method")
 
-# kedro-mlflow is registered here rather than by its entry point so that hook order is ours:
-# pluggy calls the last registered first, so a missing C2DB export is reported before
-# kedro-mlflow opens an MLflow run for a pipeline that will not start.
+# kedro-mlflow is registered here rather than by its entry point so that hook order is ours.
+# pluggy calls the last registered first: a missing C2DB export is reported before kedro-mlflow
+# opens an MLflow run, and the run closer acts after kedro-mlflow's own end of run.
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)
-HOOKS = (MlflowHook(), RequireUserDataHooks())
+_MLFLOW_HOOK = MlflowHook()
+HOOKS = (CloseMlflowRunHooks(_MLFLOW_HOOK), _MLFLOW_HOOK, RequireUserDataHooks())
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

@@ -93,7 +93,8 @@ def _missing_value_reason(row, required_columns, raw, numeric) -> str | None:
     for column in required_columns:
         if pd.isna(numeric[column].iat[row]):
             value = raw[column].iat[row]
-            shown = "missing" if pd.isna(value) else f"{value!r} is not a number"
+            blank = pd.isna(value) or not str(value).strip()
+            shown = "missing" if blank else f"{value!r} is not a number"
             return f"{column}: {shown}"
     return None
 

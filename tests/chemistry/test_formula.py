@@ -1,0 +1,77 @@
+import math
+
+import pandas as pd
+import pytest
+
+from atomdl.chemistry import FormulaError, parse_formula
+from tests.conftest import EMBEDDED
+
+
+@pytest.mark.parametrize(
+    ("formula", "expected"),
+    [
+        ("Co12Mn5Nd2", {"Co": 12, "Mn": 5, "Nd": 2}),
+        ("Ac1Ag1As1O1", {"Ac": 1, "Ag": 1, "As": 1, "O": 1}),
+        ("Ag(W3Br7)2", {"Ag": 1, "W": 6, "Br": 14}),
+        ("Ag0.5Ge1Pb1.75S4", {"Ag": 0.5, "Ge": 1, "Pb": 1.75, "S": 4}),
+        ("Ca(OH)2", {"Ca": 1, "O": 2, "H": 2}),
+        ("K4[Fe(CN)6]", {"K": 4, "Fe": 1, "C": 6, "N": 6}),
+        ("Mg3(Al(SiO4)2)2", {"Mg": 3, "Al": 2, "Si": 4, "O": 16}),
+        ("CuSO4·5H2O", {"Cu": 1, "S": 1, "O": 9, "H": 10}),
+        ("Na2CO3*10H2O", {"Na": 2, "C": 1, "O": 13, "H": 20}),
+        ("CH3COOH", {"C": 2, "H": 4, "O": 2}),
+        ("  NaCl\t\n", {"Na": 1, "Cl": 1}),
+        ("Fe.5O", {"Fe": 0.5, "O": 1}),
+        ("Og", {"Og": 1}),
+    ],
+)
+def test_parses_formulas_as_written_in_the_datasets(formula, expected):
+    parsed = parse_formula(formula)
+    assert parsed.keys() == expected.keys()
+    assert all(math.isclose(parsed[s], expected[s]) for s in expected)
+
+
+def test_keeps_order_of_first_appearance():
+    assert list(parse_formula("OFe2(OH)")) == ["O", "Fe", "H"]
+
+
+@pytest.mark.parametrize(
+    ("formula", "reason"),
+    [
+        ("", "empty formula"),
+        ("   ", "empty formula"),
+        ("Xx2O", "unknown element symbol 'Xx'"),
+        ("Fe2Oo3", "unknown element symbol 'Oo'"),
+        ("fe2O3", "must start with a capital letter"),
+        ("Fe2(O3", "unbalanced bracket: missing ')'"),
+        ("Fe2O3)", "unbalanced bracket ')'"),
+        ("Fe2(O3]", "unbalanced bracket ']'"),
+        ("Fe-2O3", "negative amount"),
+        ("Fe2(O)-3", "negative amount"),
+        ("Fe0O", "amount of Fe is zero"),
+        ("Fe(O)0", "amount is zero"),
+        ("Na()Cl", "empty brackets"),
+        ("NaCl·", "expected an element symbol"),
+        ("Fe2 O3", "white space inside the formula"),
+        ("Fe2O3!", "unexpected character '!'"),
+    ],
+)
+def test_bad_formulas_raise_one_error_type_naming_formula_and_reason(formula, reason):
+    with pytest.raises(FormulaError) as caught:
+        parse_formula(formula)
+    assert reason in str(caught.value)
+    assert repr(formula) in str(caught.value)
+    assert caught.value.formula == formula
+
+
+@pytest.mark.parametrize("value", [None, 3, float("nan")])
+def test_non_strings_raise_formula_error(value):
+    with pytest.raises(FormulaError, match="expected a string"):
+        parse_formula(value)
+
+
+def test_every_embedded_formula_parses_with_positive_amounts():
+    for name in ("oqmd_formulas.csv.gz", "matbench_expt_gap.csv"):
+        formulas = pd.read_csv(EMBEDDED / name)["formula"]
+        parsed = [parse_formula(f) for f in formulas]
+        assert all(parsed) and all(a > 0 for p in parsed for a in p.values())

@@ -1,0 +1,80 @@
+"""Shared fixtures: where the real data lives, and throw-away Kedro projects to run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+EMBEDDED = PROJECT_ROOT / "data" / "01_raw"
+# CI and developers have ../shared beside the clone; ATOMDL_SHARED_DATA points elsewhere.
+SHARED_DATA = Path(os.environ.get("ATOMDL_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+C2DB_EXPORT = SHARED_DATA / "c2db" / "c2db_table_export.csv"
+
+
+@pytest.fixture(scope="session")
+def c2db_export_path() -> Path:
+    if not C2DB_EXPORT.exists():
+        pytest.fail(
+            f"the C2DB export is not at {C2DB_EXPORT}: the tests exercise the Janus path on the "
+            "real export; put ../shared beside the clone or set ATOMDL_SHARED_DATA"
+        )
+    return C2DB_EXPORT
+
+
+@pytest.fixture(scope="session")
+def c2db_export(c2db_export_path) -> pd.DataFrame:
+    return pd.read_csv(c2db_export_path, dtype=str, keep_default_na=False)
+
+
+@pytest.fixture
+def make_project(tmp_path, monkeypatch):
+    """A copy of this project's configuration in ``tmp_path`` with the given raw files.
+
+    ``raw`` maps a file name in ``data/01_raw`` to a path to link or a DataFrame to write. The
+    working directory becomes the project (as under the ``kedro`` command), and MLflow tracks to
+    the project's own SQLite store, named by absolute path through ``MLFLOW_TRACKING_URI``
+    (MLflow caches stores by URI, so a relative URI would reach an earlier test's file).
+    """
+
+    def make(raw: dict[str, Path | pd.DataFrame]) -> Path:
+        project = tmp_path / "project"
+        shutil.copytree(PROJECT_ROOT / "conf", project / "conf",
+                        ignore=shutil.ignore_patterns("local"))
+        (project / "conf" / "local").mkdir()
+        shutil.copy(PROJECT_ROOT / "pyproject.toml", project)
+        (project / "src").mkdir()  # the package itself is installed
+        for layer in ("01_raw", "02_intermediate", "03_primary", "05_model_input", "08_reporting"):
+            (project / "data" / layer).mkdir(parents=True)
+        for name, content in raw.items():
+            target = project / "data" / "01_raw" / name
+            if isinstance(content, pd.DataFrame):
+                content.to_csv(target, index=False)
+            else:
+                target.symlink_to(content)
+        monkeypatch.chdir(project)
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{project / 'mlflow.db'}")
+        monkeypatch.setenv("DO_NOT_TRACK", "true")
+        return project
+
+    return make
+
+
+def run_kedro(project: Path, pipeline: str | None = None, env: str | None = None) -> None:
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    bootstrap_project(project)
+    with KedroSession.create(project_path=project, env=env) as session:
+        session.run(pipeline_name=pipeline)
+
+
+def latest_version(path: Path) -> Path:
+    """The newest file of a versioned Kedro dataset stored at ``path``."""
+    versions = sorted(path.iterdir())
+    assert versions, f"no versions under {path}"
+    return versions[-1] / path.name

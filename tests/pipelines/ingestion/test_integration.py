@@ -1,0 +1,106 @@
+"""Ingestion through a KedroSession, on the real embedded data and the shared C2DB export."""
+
+import sqlite3
+
+import mlflow
+import pandas as pd
+import pytest
+
+from atomdl.hooks import MissingUserDataError
+from tests.conftest import EMBEDDED, latest_version, run_kedro
+
+pytestmark = pytest.mark.integration
+
+OQMD_ROWS = 341_700
+
+
+def _embedded(c2db=None):
+    raw = {"oqmd_formulas.csv.gz": EMBEDDED / "oqmd_formulas.csv.gz",
+           "matbench_expt_gap.csv": EMBEDDED / "matbench_expt_gap.csv"}
+    if c2db is not None:
+        raw["c2db_table_export.csv"] = c2db
+    return raw
+
+
+def _mlflow_runs(project):
+    with sqlite3.connect(project / "mlflow.db") as db:
+        return db.execute("select name, status from runs").fetchall()
+
+
+def test_ingestion_of_the_real_data(make_project, c2db_export_path):
+    project = make_project(_embedded(c2db_export_path))
+    run_kedro(project, "ingestion")
+    data = project / "data"
+
+    oqmd = pd.read_parquet(data / "03_primary" / "oqmd_compositions.parquet")
+    oqmd_rejects = pd.read_csv(latest_version(data / "08_reporting" / "oqmd_rejects.csv"))
+    assert len(oqmd) + len(oqmd_rejects) == OQMD_ROWS
+    assert len(oqmd_rejects) == 655
+    assert oqmd_rejects["reason"].str.contains("exceeds the maximum of 30").all()
+    assert sorted(set(oqmd["row"]) | set(oqmd_rejects["row"])) == list(range(OQMD_ROWS))
+    assert oqmd["n_atoms"].max() == 30 and oqmd["class_key"].notna().all()
+
+    vocabulary = pd.read_csv(data / "05_model_input" / "token_vocabulary.csv")
+    assert (vocabulary["kind"] == "element").sum() == 86
+
+    expt_gap = pd.read_parquet(data / "03_primary" / "expt_gap_compositions.parquet")
+    expt_gap_rejects = pd.read_csv(latest_version(data / "08_reporting" / "expt_gap_rejects.csv"))
+    assert len(expt_gap) + len(expt_gap_rejects) == 4604
+
+    janus = pd.read_parquet(data / "03_primary" / "janus_materials.parquet")
+    assert len(janus) == 216 and janus["has_gap"].sum() == 93
+    assert len(pd.read_parquet(data / "02_intermediate" / "c2db_materials.parquet")) == 4034
+
+    assert _mlflow_runs(project) == [("ingestion", "FINISHED")]
+
+
+def test_janus_work_without_the_export_fails_before_anything_runs(make_project):
+    project = make_project(_embedded())
+    with pytest.raises(MissingUserDataError) as caught:
+        run_kedro(project, "ingestion")
+    message = str(caught.value)
+    assert "data/01_raw/c2db_table_export.csv" in message and "c2db.fysik.dtu.dk" in message
+    assert not list((project / "data" / "03_primary").iterdir())
+    assert not (project / "mlflow.db").exists() or _mlflow_runs(project) == []
+
+
+def test_default_run_leaves_out_janus_work_without_the_export(make_project):
+    tiny = pd.DataFrame({"formula": ["Na1Cl1", "K1Br1", "Fe2O3"], "band_gap_ev": [5.0, 4.0, 2.0]})
+    expt_gap = pd.DataFrame({"formula": ["NaCl"], "target": [8.5]})
+    project = make_project({"oqmd_formulas.csv.gz": tiny, "matbench_expt_gap.csv": expt_gap})
+    run_kedro(project)
+    primary = project / "data" / "03_primary"
+    assert sorted(p.name for p in primary.iterdir()) == [
+        "expt_gap_compositions.parquet", "oqmd_compositions.parquet"]
+    assert _mlflow_runs(project) == [("__default__", "FINISHED")]
+    assert mlflow.active_run() is None  # the next session in this process starts clean
+
+
+def test_registry_lists_the_five_pipelines(make_project):
+    from kedro.framework.project import pipelines
+    from kedro.framework.startup import bootstrap_project
+
+    bootstrap_project(make_project({}))
+    assert {"ingestion", "pretraining", "embedding_analysis", "featurization",
+            "model_selection", "janus", "__default__"} <= set(pipelines)
+    assert len(pipelines["janus"].nodes) == 2
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [({}, "sqlite:///mlflow.db"), ({"MLFLOW_TRACKING_URI": "sqlite:////srv/t.db"}, "sqlite:////srv/t.db")],
+)
+def test_tracking_goes_to_local_sqlite_unless_the_environment_says(
+    monkeypatch, environment, expected
+):
+    from kedro.config import OmegaConfigLoader
+
+    from atomdl.settings import CONFIG_LOADER_ARGS
+    from tests.conftest import PROJECT_ROOT
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    loader = OmegaConfigLoader(str(PROJECT_ROOT / "conf"), **CONFIG_LOADER_ARGS)
+    loader.config_patterns["mlflow"] = ["mlflow*"]
+    assert loader["mlflow"]["server"]["mlflow_tracking_uri"] == expected
