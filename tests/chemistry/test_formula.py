@@ -3,7 +3,7 @@ import math
 import pandas as pd
 import pytest
 
-from atomdl.chemistry import FormulaError, parse_formula
+from atomdl.chemistry import FormulaError, parse_formula, parse_formulas
 from tests.conftest import EMBEDDED
 
 
@@ -70,8 +70,38 @@ def test_non_strings_raise_formula_error(value):
         parse_formula(value)
 
 
-def test_every_embedded_formula_parses_with_positive_amounts():
-    for name in ("oqmd_formulas.csv.gz", "matbench_expt_gap.csv"):
-        formulas = pd.read_csv(EMBEDDED / name)["formula"]
-        parsed = [parse_formula(f) for f in formulas]
-        assert all(parsed) and all(a > 0 for p in parsed for a in p.values())
+TRICKY = ["Co12Mn5Nd2", "Ag(W3Br7)2", "CH3COOH", "NaNa", "fe2O3", "", "  NaCl ", "Fe2 O3",
+          "Xx2", "Fe0O", "Fe.5O", "Fe2..5O", "CuSO4·5H2O", None, "Ab", "Og", "H\nO", "Na1Cl1\n",
+          "Fe123456789012345O", "O", "Fe2O3)", "Ag0.5Ge1Pb1.75S4"]
+
+
+def _outcome(parse, *args):
+    try:
+        return parse(*args)
+    except FormulaError as error:
+        return str(error)
+
+
+def test_batch_parser_gives_what_the_single_parser_gives_row_by_row():
+    batch = parse_formulas(TRICKY)
+    assert len(batch) == len(TRICKY)
+    for row, formula in enumerate(TRICKY):
+        assert _outcome(batch.composition, row) == _outcome(parse_formula, formula), formula
+    assert sorted(batch.errors) == [row for row, f in enumerate(TRICKY)
+                                    if isinstance(_outcome(parse_formula, f), str)]
+
+
+def test_batch_parser_layout_is_columnar():
+    batch = parse_formulas(["NaCl", "Xx", "Ca(OH)2"])
+    assert batch.offsets.tolist() == [0, 2, 2, 5]
+    assert batch.elements.tolist() == ["Na", "Cl", "Ca", "O", "H"]
+    assert batch.amounts.tolist() == [1, 1, 1, 2, 2]
+    assert list(batch.errors) == [1]
+
+
+@pytest.mark.parametrize("name", ["oqmd_formulas.csv.gz", "matbench_expt_gap.csv"])
+def test_every_embedded_formula_parses_the_same_both_ways(name):
+    formulas = pd.read_csv(EMBEDDED / name)["formula"].tolist()
+    batch = parse_formulas(formulas)
+    assert not batch.errors and (batch.amounts > 0).all()
+    assert all(batch.composition(i) == parse_formula(f) for i, f in enumerate(formulas))

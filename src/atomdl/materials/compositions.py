@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from atomdl.chemistry import FormulaError, class_key, parse_formula
+from atomdl.chemistry import class_key, parse_formulas
 
 __all__ = ["REJECT_COLUMNS", "ParsedTable", "parse_composition_table"]
 
@@ -54,14 +54,15 @@ def parse_composition_table(
     parsed: list[tuple[int, dict[str, float]]] = []
     rejects: list[tuple[int, object, str]] = []
     seen: dict[tuple, int] = {}
-    for row, formula in enumerate(raw[formula_column].tolist()):
+    formulas = raw[formula_column].tolist()
+    compositions = parse_formulas(formulas)
+    for row, formula in enumerate(formulas):
         reason = _missing_value_reason(row, required_columns, raw, numeric)
         if reason is None:
-            try:
-                amounts = parse_formula(formula)
-            except FormulaError as error:
-                reason = error.reason
+            if row in compositions.errors:
+                reason = compositions.errors[row].reason
             else:
+                amounts = compositions.composition(row)
                 reason = _amount_reason(amounts, max_atoms, integer_amounts)
                 if reason is None:
                     key = tuple(sorted(amounts.items()))
