@@ -75,6 +75,14 @@ def test_estimated_positions_follow_prototype_and_bond_lengths(janus):
     assert (janus.materials["positions_source"] == "estimated from covalent radii").all()
 
 
+def test_flat_estimates_are_flagged(janus):
+    table = janus.materials
+    flat = table[table["flat_estimate"]]
+    assert sorted(flat["formula"]) == ["AsClTe", "AsClTe", "ClSbTe", "CrClI"]
+    assert ((flat["height_x"] == 0) | (flat["height_y"] == 0)).all()
+    assert (table.loc[~table["flat_estimate"], ["height_x", "height_y"]] > 0).all().all()
+
+
 def test_bad_values_in_janus_rows_are_rejected_with_their_reason(cleaned):
     broken = cleaned.copy()
     janus_rows = np.flatnonzero(broken["Crystal type"].isin(["ABC-156-ac", "ABC-156-abc"]))
@@ -159,6 +167,7 @@ def test_true_positions_replace_estimates_in_the_canonical_frame(structures_db, 
     untouched = table.loc[("AsBrTe", "2H")]
     assert untouched["positions_source"] == "estimated from covalent radii"
     assert pd.isna(untouched["centre_rule_agrees"])
+    assert not table["flat_estimate"][table["positions_source"] == "c2db.db"].any()
 
 
 def test_positions_from_structure_refuses_other_than_three_atoms():

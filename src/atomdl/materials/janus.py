@@ -17,7 +17,8 @@ the table says whether the rule agreed.
 * a = sqrt(2 * area / sqrt(3)) from ``Area of unit-cell``; c = ``Volume`` / area;
 * the table has no heights, so each outer layer's height above/below M is *estimated* from the
   Pyykko covalent radii: the M-X bond length is d = r(M) + r(X) and the in-plane M-X distance is
-  a/sqrt(3), so h = sqrt(d^2 - a^2/3) (0 when the bond is shorter than that distance).
+  a/sqrt(3), so h = sqrt(d^2 - a^2/3); where the bond is shorter than that distance the
+  estimate is 0 and the row is flagged ``flat_estimate`` (4 of the 216 C2DB rows).
 
 Given structures replace the estimate with the true positions, brought into the same canonical
 frame (a mirror through the cell's long diagonal and/or a flip of z, both symmetries of the
@@ -100,6 +101,7 @@ def janus_table(
     Rows of the Janus prototypes that cannot be used (unparseable formula, not three distinct
     single atoms, a missing or non-numeric value among band gap, area and volume) are returned
     in ``rejected`` with the reason. ``has_gap`` flags the regression set (PBE+SOC gap > 0).
+    Heights above/below M in angstrom are in ``height_x`` and ``height_y``.
     """
     missing = [c for c in _EXPORT_COLUMNS if c not in materials.columns]
     if missing:
@@ -163,6 +165,8 @@ def janus_table(
     table[POSITION_COLUMNS] = np.array(positions).reshape(len(table), 9) if positions else []
     table["height_x"] = (table["x_c"] - 0.5) * table["cell_height"]
     table["height_y"] = (0.5 - table["y_c"]) * table["cell_height"]
+    estimated = table["positions_source"] != "c2db.db"
+    table["flat_estimate"] = estimated & ((table["height_x"] == 0) | (table["height_y"] == 0))
     return JanusTable(materials=table.drop(columns=["volume"]), rejected=rejected)
 
 

@@ -66,6 +66,10 @@ def build_janus_table(
         "%d estimated from covalent radii",
         materials["has_gap"].sum(), true_positions.sum(), (~true_positions).sum(),
     )
+    flat = materials.loc[materials["flat_estimate"], "formula"].tolist()
+    if flat:
+        logger.warning("Janus MXY: %d materials have an estimated outer-layer height of 0 "
+                       "(bond shorter than the in-plane distance): %s", len(flat), flat)
     disagreements = materials["centre_rule_agrees"].eq(False).sum()
     if disagreements:
         logger.warning("Janus MXY: the centre-atom rule disagrees with c2db.db for %d materials",
