@@ -14,9 +14,11 @@ from kedro.framework.hooks import hook_impl
 #: Datasets that users supply themselves, and how to get them.
 USER_SUPPLIED = {
     "raw_c2db_table_export": (
-        "Export the C2DB table (https://c2db.fysik.dtu.dk, 'Download' the table as CSV, all "
-        "columns) and save it at the path above; see docs/data.md. Without it, plain `kedro run` "
-        "runs everything that does not need it (the nodes tagged 'janus' are left out)."
+        "Export the C2DB materials table as CSV with all columns (browse it at "
+        "https://c2db.fysik.dtu.dk; downloads and citations at "
+        "https://cmr.fysik.dtu.dk/c2db/c2db.html) and save it at the path above; docs/data.md "
+        "has the details. Without it, plain `kedro run` runs everything that does not need it "
+        "(the nodes tagged 'janus' are left out)."
     ),
 }
 

@@ -1,6 +1,9 @@
 """Ingestion through a KedroSession, on the real embedded data and the shared C2DB export."""
 
+import os
 import sqlite3
+import subprocess
+import sys
 
 import mlflow
 import pandas as pd
@@ -104,3 +107,18 @@ def test_tracking_goes_to_local_sqlite_unless_the_environment_says(
     loader = OmegaConfigLoader(str(PROJECT_ROOT / "conf"), **CONFIG_LOADER_ARGS)
     loader.config_patterns["mlflow"] = ["mlflow*"]
     assert loader["mlflow"]["server"]["mlflow_tracking_uri"] == expected
+
+
+def test_readme_main_job_runs_on_the_embedded_data_alone(make_project):
+    """The README's main job, as a user types it, in a project without the C2DB export."""
+    project = make_project(_embedded())
+    done = subprocess.run([sys.executable, "-m", "kedro", "run", "--env", "cpu"], cwd=project,
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "COLUMNS": "250"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    log = done.stdout + done.stderr
+    assert "leaves out the 2 Janus nodes" in log
+    assert "OQMD: 341700 rows in, 341045 accepted, 655 rejected" in log
+    assert (project / "data" / "03_primary" / "oqmd_compositions.parquet").exists()
+    assert not (project / "data" / "03_primary" / "janus_materials.parquet").exists()
+    assert _mlflow_runs(project) == [("__default__", "FINISHED")]
