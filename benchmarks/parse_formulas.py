@@ -26,14 +26,17 @@ from pymatgen.core import Composition
 from atomdl.chemistry import element_symbols, parse_formula, parse_formulas
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "01_raw"
-DATASETS = {"OQMD": RAW / "oqmd_formulas.csv.gz", "Matbench expt_gap": RAW / "matbench_expt_gap.csv"}
+DATASETS = {
+    "OQMD": RAW / "oqmd_formulas.csv.gz",
+    "Matbench expt_gap": RAW / "matbench_expt_gap.csv",
+}
 
 
-def best_time(func, repeat):
+def best_time(func, formulas, repeat):
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        result = func()
+        result = func(formulas)
         times.append(time.perf_counter() - start)
     return result, min(times)
 
@@ -55,21 +58,29 @@ def main() -> int:
     for name, path in DATASETS.items():
         formulas = pd.read_csv(path)["formula"].tolist()
         n = len(formulas)
-        batch, t_batch = best_time(lambda: parse_formulas(formulas), args.repeat)
-        _, t_single = best_time(lambda: [parse_formula(f) for f in formulas], args.repeat)
-        compositions, t_pymatgen = best_time(lambda: [Composition(f) for f in formulas],
-                                             args.repeat)
+        batch, t_batch = best_time(parse_formulas, formulas, args.repeat)
+        _, t_single = best_time(lambda fs: [parse_formula(f) for f in fs], formulas, args.repeat)
+        compositions, t_pymatgen = best_time(
+            lambda fs: [Composition(f) for f in fs], formulas, args.repeat
+        )
         # Turning results into comparable dicts is not timed.
         theirs = [{str(e): a for e, a in c.items()} for c in compositions]
-        bad = [(formulas[i], batch.composition(i), theirs[i]) for i in range(n)
-               if not same(batch.composition(i), theirs[i])]
+        bad = [
+            (formulas[i], batch.composition(i), theirs[i])
+            for i in range(n)
+            if not same(batch.composition(i), theirs[i])
+        ]
         disagreements += len(bad)
         print(f"\n{name}: {n:,} formulas (best of {args.repeat})")
-        for label, seconds in [("atomdl.parse_formulas (batch)", t_batch),
-                               ("atomdl.parse_formula (each)", t_single),
-                               ("pymatgen Composition (each)", t_pymatgen)]:
-            print(f"  {label:32s} {seconds:7.3f} s  {1e6 * seconds / n:6.2f} us/formula  "
-                  f"{t_pymatgen / seconds:5.1f}x pymatgen speed")
+        for label, seconds in [
+            ("atomdl.parse_formulas (batch)", t_batch),
+            ("atomdl.parse_formula (each)", t_single),
+            ("pymatgen Composition (each)", t_pymatgen),
+        ]:
+            print(
+                f"  {label:32s} {seconds:7.3f} s  {1e6 * seconds / n:6.2f} us/formula  "
+                f"{t_pymatgen / seconds:5.1f}x pymatgen speed"
+            )
         print(f"  disagreements with pymatgen      {len(bad):7d}")
         for formula, o, t in bad[:10]:
             print(f"    {formula}: atomdl {o} vs pymatgen {t}")

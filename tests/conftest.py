@@ -43,8 +43,9 @@ def make_project(tmp_path, monkeypatch):
 
     def make(raw: dict[str, Path | pd.DataFrame]) -> Path:
         project = tmp_path / "project"
-        shutil.copytree(PROJECT_ROOT / "conf", project / "conf",
-                        ignore=shutil.ignore_patterns("local"))
+        shutil.copytree(
+            PROJECT_ROOT / "conf", project / "conf", ignore=shutil.ignore_patterns("local")
+        )
         (project / "conf" / "local").mkdir()
         shutil.copy(PROJECT_ROOT / "pyproject.toml", project)
         (project / "src").mkdir()  # the package itself is installed

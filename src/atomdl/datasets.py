@@ -34,8 +34,9 @@ class C2dbStructuresDataset(AbstractDataset[None, pd.DataFrame]):
                 uid = row.get("uid")
                 if uid is None:
                     continue
-                records.append((uid, row.formula, list(row.symbols),
-                                row.positions.tolist(), row.cell.tolist()))
+                records.append(
+                    (uid, row.formula, list(row.symbols), row.positions.tolist(), row.cell.tolist())
+                )
         return pd.DataFrame(records, columns=self.COLUMNS)
 
     def save(self, data: None) -> None:

@@ -39,6 +39,10 @@ def register_pipelines() -> dict[str, Pipeline]:
         pipelines["__default__"] = everything
     else:
         pipelines["__default__"] = everything - janus
-        logger.info("No C2DB export at %s: the default pipeline leaves out the %d Janus nodes "
-                    "(see docs/data.md)", C2DB_EXPORT, len(janus.nodes))
+        logger.info(
+            "No C2DB export at %s: the default pipeline leaves out the %d Janus nodes "
+            "(see docs/data.md)",
+            C2DB_EXPORT,
+            len(janus.nodes),
+        )
     return pipelines

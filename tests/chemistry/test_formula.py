@@ -70,9 +70,30 @@ def test_non_strings_raise_formula_error(value):
         parse_formula(value)
 
 
-TRICKY = ["Co12Mn5Nd2", "Ag(W3Br7)2", "CH3COOH", "NaNa", "fe2O3", "", "  NaCl ", "Fe2 O3",
-          "Xx2", "Fe0O", "Fe.5O", "Fe2..5O", "CuSO4·5H2O", None, "Ab", "Og", "H\nO", "Na1Cl1\n",
-          "Fe123456789012345O", "O", "Fe2O3)", "Ag0.5Ge1Pb1.75S4"]
+TRICKY = [
+    "Co12Mn5Nd2",
+    "Ag(W3Br7)2",
+    "CH3COOH",
+    "NaNa",
+    "fe2O3",
+    "",
+    "  NaCl ",
+    "Fe2 O3",
+    "Xx2",
+    "Fe0O",
+    "Fe.5O",
+    "Fe2..5O",
+    "CuSO4·5H2O",
+    None,
+    "Ab",
+    "Og",
+    "H\nO",
+    "Na1Cl1\n",
+    "Fe123456789012345O",
+    "O",
+    "Fe2O3)",
+    "Ag0.5Ge1Pb1.75S4",
+]
 
 
 def _outcome(parse, *args):
@@ -87,8 +108,9 @@ def test_batch_parser_gives_what_the_single_parser_gives_row_by_row():
     assert len(batch) == len(TRICKY)
     for row, formula in enumerate(TRICKY):
         assert _outcome(batch.composition, row) == _outcome(parse_formula, formula), formula
-    assert sorted(batch.errors) == [row for row, f in enumerate(TRICKY)
-                                    if isinstance(_outcome(parse_formula, f), str)]
+    assert sorted(batch.errors) == [
+        row for row, f in enumerate(TRICKY) if isinstance(_outcome(parse_formula, f), str)
+    ]
 
 
 def test_batch_parser_layout_is_columnar():

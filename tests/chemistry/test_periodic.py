@@ -19,10 +19,21 @@ def test_table_covers_the_periodic_table_in_order():
 
 @pytest.mark.parametrize(
     ("symbol", "group", "period", "block"),
-    [("H", 1, 1, "s"), ("Cs", 1, 6, "s"), ("Ba", 2, 6, "s"), ("Fe", 8, 4, "d"),
-     ("Tl", 13, 6, "p"), ("Pb", 14, 6, "p"), ("Se", 16, 4, "p"), ("I", 17, 5, "p"),
-     ("Xe", 18, 5, "p"), ("La", 3, 6, "d"), ("Ce", F_BLOCK_GROUP, 6, "f"),
-     ("Lu", F_BLOCK_GROUP, 6, "f"), ("U", F_BLOCK_GROUP, 7, "f")],
+    [
+        ("H", 1, 1, "s"),
+        ("Cs", 1, 6, "s"),
+        ("Ba", 2, 6, "s"),
+        ("Fe", 8, 4, "d"),
+        ("Tl", 13, 6, "p"),
+        ("Pb", 14, 6, "p"),
+        ("Se", 16, 4, "p"),
+        ("I", 17, 5, "p"),
+        ("Xe", 18, 5, "p"),
+        ("La", 3, 6, "d"),
+        ("Ce", F_BLOCK_GROUP, 6, "f"),
+        ("Lu", F_BLOCK_GROUP, 6, "f"),
+        ("U", F_BLOCK_GROUP, 7, "f"),
+    ],
 )
 def test_group_period_block(symbol, group, period, block):
     row = element_table().loc[symbol]
@@ -32,8 +43,20 @@ def test_group_period_block(symbol, group, period, block):
 
 @pytest.mark.parametrize(
     ("symbol", "valence"),
-    [("H", 1), ("Li", 1), ("Mg", 2), ("B", 3), ("C", 4), ("N", 5), ("O", 6), ("F", 7),
-     ("Ne", 8), ("Bi", 5), ("Fe", 8), ("Cu", 11)],
+    [
+        ("H", 1),
+        ("Li", 1),
+        ("Mg", 2),
+        ("B", 3),
+        ("C", 4),
+        ("N", 5),
+        ("O", 6),
+        ("F", 7),
+        ("Ne", 8),
+        ("Bi", 5),
+        ("Fe", 8),
+        ("Cu", 11),
+    ],
 )
 def test_valence_electrons(symbol, valence):
     assert valence_electrons(symbol) == valence

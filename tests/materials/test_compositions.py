@@ -5,8 +5,17 @@ from atomdl.materials import REJECT_COLUMNS, parse_composition_table
 
 RAW = pd.DataFrame(
     {
-        "formula": ["HF", "HCl", "Xx2O", "Fe2(O3", "Na1Cl1", "Co12Mn5Nd2", "Fe0.5O", "Cl1Na1",
-                    None],
+        "formula": [
+            "HF",
+            "HCl",
+            "Xx2O",
+            "Fe2(O3",
+            "Na1Cl1",
+            "Co12Mn5Nd2",
+            "Fe0.5O",
+            "Cl1Na1",
+            None,
+        ],
         "target": [1.0, 2.0, 3.0, 4.0, None, 6.0, 7.0, 8.0, 9.0],
     }
 )

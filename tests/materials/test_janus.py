@@ -43,8 +43,13 @@ def test_the_216_janus_rows_and_93_with_a_gap(janus):
 
 @pytest.mark.parametrize(
     ("formula", "sites"),
-    [("MoSSe", ("Mo", "S", "Se")), ("AsBrTe", ("As", "Te", "Br")), ("BiNbAs", ("Nb", "As", "Bi")),
-     ("ISbSe", ("Sb", "Se", "I")), ("CrClI", ("Cr", "Cl", "I"))],
+    [
+        ("MoSSe", ("Mo", "S", "Se")),
+        ("AsBrTe", ("As", "Te", "Br")),
+        ("BiNbAs", ("Nb", "As", "Bi")),
+        ("ISbSe", ("Sb", "Se", "I")),
+        ("CrClI", ("Cr", "Cl", "I")),
+    ],
 )
 def test_centre_and_outer_atoms_follow_the_rule(janus, formula, sites):
     rows = janus.materials[janus.materials["formula"] == formula]
@@ -89,12 +94,14 @@ def test_bad_values_in_janus_rows_are_rejected_with_their_reason(cleaned):
     broken.loc[broken.index[janus_rows[0]], "Area of unit-cell"] = "ten"
     broken.loc[broken.index[janus_rows[1]], "Band gap"] = pd.NA
     broken.loc[broken.index[janus_rows[2]], "Formula"] = "MoS2"
+    broken.loc[broken.index[janus_rows[3]], ["Volume", "Band gap"]] = ["big", pd.NA]
     table = janus_table(broken)
-    assert len(table.materials) == 213
+    assert len(table.materials) == 212 and len(table.rejected) == 4  # one line per row
     reasons = dict(zip(table.rejected["row"], table.rejected["reason"], strict=True))
     assert reasons[janus_rows[0]] == "Area of unit-cell: 'ten' is not a number"
     assert reasons[janus_rows[1]] == "missing band_gap"
     assert "is not an MXY formula" in reasons[janus_rows[2]]
+    assert reasons[janus_rows[3]] == "Volume: 'big' is not a number; missing band_gap"
 
 
 def test_missing_columns_name_what_is_missing(cleaned):
@@ -103,6 +110,7 @@ def test_missing_columns_name_what_is_missing(cleaned):
 
 
 # --- true positions from C2DB's ASE database ------------------------------------------------
+
 
 def _hexagonal(a, c):
     return np.array([[a, 0, 0], [-a / 2, a * math.sqrt(3) / 2, 0], [0, 0, c]])
@@ -124,29 +132,53 @@ def structures_db(tmp_path, janus):
     uid = janus.materials.set_index(["formula", "prototype"])["uid"]
     path = tmp_path / "c2db.db"
     with connect(path) as db:
-        db.write(_atoms("MoSSe", [[0, 0, 0.5], [1 / 3, 2 / 3, 0.5 + 1.55 / 20],
-                                  [1 / 3, 2 / 3, 0.5 - 1.68 / 20]]), uid=uid[("MoSSe", "2H")])
-        db.write(_atoms("SSeZr", [[0.5 + 2 / 3, 0.2 + 1 / 3, 0.5 - 1.4 / 20],
-                                  [0.5 + 1 / 3, 0.2 + 2 / 3, 0.5 + 1.6 / 20], [0.5, 0.2, 0.5]]),
-                 uid=uid[("ZrSSe", "1T")])
-        db.write(_atoms("AsBrTe", [[0, 0, 0.40], [1 / 3, 2 / 3, 0.60], [2 / 3, 1 / 3, 0.5]]),
-                 uid=uid[("AsBrTe", "1T")])
+        db.write(
+            _atoms(
+                "MoSSe",
+                [[0, 0, 0.5], [1 / 3, 2 / 3, 0.5 + 1.55 / 20], [1 / 3, 2 / 3, 0.5 - 1.68 / 20]],
+            ),
+            uid=uid[("MoSSe", "2H")],
+        )
+        db.write(
+            _atoms(
+                "SSeZr",
+                [
+                    [0.5 + 2 / 3, 0.2 + 1 / 3, 0.5 - 1.4 / 20],
+                    [0.5 + 1 / 3, 0.2 + 2 / 3, 0.5 + 1.6 / 20],
+                    [0.5, 0.2, 0.5],
+                ],
+            ),
+            uid=uid[("ZrSSe", "1T")],
+        )
+        db.write(
+            _atoms("AsBrTe", [[0, 0, 0.40], [1 / 3, 2 / 3, 0.60], [2 / 3, 1 / 3, 0.5]]),
+            uid=uid[("AsBrTe", "1T")],
+        )
         db.write(_atoms("MoS2", [[0, 0, 0.5], [1 / 3, 2 / 3, 0.58], [1 / 3, 2 / 3, 0.42]]))
+        db.write(
+            _atoms("NbS2", [[0, 0, 0.5], [1 / 3, 2 / 3, 0.58], [1 / 3, 2 / 3, 0.42]]),
+            uid=uid[("NbSSe", "1T")],
+        )  # wrong structure for this uid: estimate kept
     return path
 
 
 def test_structures_dataset_reads_rows_with_a_uid(structures_db, tmp_path):
     loaded = C2dbStructuresDataset(str(structures_db)).load()
-    assert len(loaded) == 3 and list(loaded.columns) == C2dbStructuresDataset.COLUMNS
+    assert len(loaded) == 4 and list(loaded.columns) == C2dbStructuresDataset.COLUMNS
     assert loaded["positions"].map(len).eq(3).all()
     missing = C2dbStructuresDataset(str(tmp_path / "absent.db"))
     assert missing.load().empty and not missing.exists()
 
 
-def test_true_positions_replace_estimates_in_the_canonical_frame(structures_db, cleaned):
+def test_true_positions_replace_estimates_in_the_canonical_frame(structures_db, cleaned, caplog):
     structures = C2dbStructuresDataset(str(structures_db)).load()
     table = janus_table(cleaned, structures).materials.set_index(["formula", "prototype"])
     assert (table["positions_source"] == "c2db.db").sum() == 3
+    unusable = table.loc[("NbSSe", "1T")]
+    assert unusable["positions_source"] == "estimated from covalent radii"
+    assert (
+        f"structure of {unusable['uid']} is unusable (expected three different atoms" in caplog.text
+    )
 
     mosse = table.loc[("MoSSe", "2H")]
     assert bool(mosse["centre_rule_agrees"])
@@ -158,7 +190,9 @@ def test_true_positions_replace_estimates_in_the_canonical_frame(structures_db, 
     zrsse = table.loc[("ZrSSe", "1T")]
     assert (zrsse["m"], zrsse["x"], zrsse["y"]) == ("Zr", "S", "Se")
     assert bool(zrsse["centre_rule_agrees"])
-    assert zrsse[["x_a", "x_b", "y_a", "y_b"]].tolist() == pytest.approx([1 / 3, 2 / 3, 2 / 3, 1 / 3])
+    assert zrsse[["x_a", "x_b", "y_a", "y_b"]].tolist() == pytest.approx(
+        [1 / 3, 2 / 3, 2 / 3, 1 / 3]
+    )
     assert zrsse[["height_x", "height_y"]].tolist() == pytest.approx([1.4, 1.6])
 
     asbrte = table.loc[("AsBrTe", "1T")]

@@ -149,7 +149,6 @@ def _add(total: dict[str, float], part: dict[str, float]) -> None:
         total[symbol] = total.get(symbol, 0.0) + amount
 
 
-
 _MAX_AMOUNT_CHARS = 12
 _PLAIN_AMOUNT = re.compile(_AMOUNT)
 
@@ -173,8 +172,9 @@ class ParsedFormulas:
         if row in self.errors:
             raise self.errors[row]
         start, stop = self.offsets[row], self.offsets[row + 1]
-        return dict(zip(self.elements[start:stop].tolist(), self.amounts[start:stop].tolist(),
-                        strict=True))
+        return dict(
+            zip(self.elements[start:stop].tolist(), self.amounts[start:stop].tolist(), strict=True)
+        )
 
 
 def parse_formulas(formulas: Sequence[object]) -> ParsedFormulas:
@@ -202,8 +202,8 @@ def parse_formulas(formulas: Sequence[object]) -> ParsedFormulas:
     elements[destination] = fast.symbols[keep]
     values[destination] = fast.values[keep]
     for row, amounts in fallback.items():
-        elements[offsets[row]:offsets[row + 1]] = list(amounts)
-        values[offsets[row]:offsets[row + 1]] = list(amounts.values())
+        elements[offsets[row] : offsets[row + 1]] = list(amounts)
+        values[offsets[row] : offsets[row + 1]] = list(amounts.values())
     return ParsedFormulas(offsets=offsets, elements=elements, amounts=values, errors=errors)
 
 

@@ -68,7 +68,9 @@ def parse_composition_table(
                     key = tuple(sorted(amounts.items()))
                     first = seen.setdefault(key, row)
                     if first != row:
-                        reason = f"same composition as row {first} ({raw[formula_column].iat[first]})"
+                        reason = (
+                            f"same composition as row {first} ({raw[formula_column].iat[first]})"
+                        )
         if reason is None:
             parsed.append((row, amounts))
         else:
@@ -107,5 +109,7 @@ def _amount_reason(amounts: dict[str, float], max_atoms, integer_amounts) -> str
     if integer_amounts:
         fractional = [s for s, a in amounts.items() if not math.isclose(a, round(a))]
         if fractional:
-            return f"fractional amount of {', '.join(fractional)} cannot be written out atom by atom"
+            return (
+                f"fractional amount of {', '.join(fractional)} cannot be written out atom by atom"
+            )
     return None

@@ -27,6 +27,7 @@ lattice, so that X is above M at (1/3, 2/3)).
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
@@ -45,6 +46,8 @@ __all__ = [
     "janus_table",
     "positions_from_structure",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: C2DB crystal type (prototype) -> in-plane fractional positions of X and Y (M at the origin).
 JANUS_PROTOTYPES = {
@@ -91,17 +94,16 @@ def clean_c2db_export(export: pd.DataFrame) -> pd.DataFrame:
     return cleaned.replace({_MISSING: pd.NA, "": pd.NA}).convert_dtypes()
 
 
-def janus_table(
-    materials: pd.DataFrame, structures: pd.DataFrame | None = None
-) -> JanusTable:
+def janus_table(materials: pd.DataFrame, structures: pd.DataFrame | None = None) -> JanusTable:
     """Select the Janus MXY rows of a cleaned C2DB export and add sites and structure features.
 
     ``structures``, when given, has columns ``uid, symbols, positions, cell`` (Cartesian, in
-    angstrom) for some or all materials; those get true positions instead of estimated ones.
+    angstrom) for some or all materials; those get true positions instead of estimated ones (a
+    structure that is not a three-atom monolayer is logged and the estimate kept).
     Rows of the Janus prototypes that cannot be used (unparseable formula, not three distinct
     single atoms, a missing or non-numeric value among band gap, area and volume) are returned
-    in ``rejected`` with the reason. ``has_gap`` flags the regression set (PBE+SOC gap > 0).
-    Heights above/below M in angstrom are in ``height_x`` and ``height_y``.
+    in ``rejected``, one line per row with its reasons. ``has_gap`` flags the regression set
+    (PBE+SOC gap > 0). Heights above/below M in angstrom are in ``height_x`` and ``height_y``.
     """
     missing = [c for c in _EXPORT_COLUMNS if c not in materials.columns]
     if missing:
@@ -109,65 +111,90 @@ def janus_table(
             f"C2DB export lacks columns {missing}; is it the table export of c2db.fysik.dtu.dk?"
         )
     source_rows = np.flatnonzero(materials["Crystal type"].isin(list(JANUS_PROTOTYPES)))
-    selected = materials.iloc[source_rows]
-    table = pd.DataFrame({"row": source_rows})
-    rejects: list[tuple[int, object, str]] = []
-    for column, (name, kind) in _EXPORT_COLUMNS.items():
-        values = selected[column].reset_index(drop=True)
-        if kind is float:
-            numbers = pd.to_numeric(values, errors="coerce")
-            bad = numbers.isna() & values.notna()
-            for i in np.flatnonzero(bad):
-                rejects.append((int(source_rows[i]), selected["Formula"].iat[i],
-                                f"{column}: {values.iat[i]!r} is not a number"))
-            values = numbers.astype(float)
-        elif kind is bool:
-            values = values.astype("string").str.lower().map({"true": True, "false": False})
-        table[name] = values.to_numpy()
-    rejected_rows = {r for r, _, _ in rejects}
-    for i, record in table.iterrows():
-        if record["row"] in rejected_rows:
-            continue
-        absent = [c for c in _REQUIRED_FOR_JANUS if pd.isna(record[c])]
+    table, problems, unreadable = _typed_columns(materials.iloc[source_rows], source_rows)
+    sites = {}
+    for record in table.itertuples(index=False):
+        absent = [
+            c
+            for c in _REQUIRED_FOR_JANUS
+            if pd.isna(getattr(record, c)) and (record.row, c) not in unreadable
+        ]
         if absent:
-            rejects.append((record["row"], record["formula"], f"missing {', '.join(absent)}"))
-            continue
+            problems.setdefault(record.row, []).append(f"missing {', '.join(absent)}")
         try:
-            sites = assign_sites(record["formula"])
+            sites[record.row] = assign_sites(record.formula)
         except (FormulaError, ValueError) as error:
-            rejects.append((record["row"], record["formula"], str(error)))
-            continue
-        table.loc[i, ["m", "x", "y"]] = sites
-    rejected = pd.DataFrame(sorted(rejects), columns=["row", "formula", "reason"])
-    table = table[~table["row"].isin(rejected["row"])].reset_index(drop=True)
+            problems.setdefault(record.row, []).append(str(error))
+    rejected = pd.DataFrame(
+        [
+            (row, table.set_index("row").at[row, "formula"], "; ".join(reasons))
+            for row, reasons in sorted(problems.items())
+        ],
+        columns=["row", "formula", "reason"],
+    )
+    table = table[~table["row"].isin(problems)].reset_index(drop=True)
+    table[["m", "x", "y"]] = [sites[row] for row in table["row"]] or np.empty((0, 3))
 
     table["prototype"] = table["crystal_type"].map(lambda t: JANUS_PROTOTYPES[t][0])
     table["has_gap"] = table["band_gap"] > 0
     table["lattice_constant"] = np.sqrt(2 * table["area"] / math.sqrt(3))
     table["cell_height"] = table["volume"] / table["area"]
     table["centre_rule_agrees"] = pd.array([pd.NA] * len(table), dtype="boolean")
-    positions = [estimated_positions(r) for r in table.itertuples(index=False)]
     table["positions_source"] = "estimated from covalent radii"
+    positions = [estimated_positions(r) for r in table.itertuples(index=False)]
     if structures is not None and len(structures):
-        by_uid = structures.set_index("uid")
-        for i, record in table.iterrows():
-            if record["uid"] not in by_uid.index:
-                continue
-            structure = by_uid.loc[record["uid"]]
-            true = positions_from_structure(
-                structure["symbols"], structure["positions"], structure["cell"]
-            )
-            table.loc[i, "centre_rule_agrees"] = true.centre == record["m"]
-            table.loc[i, ["m", "x", "y"]] = [true.centre, *true.outer]
-            table.loc[i, ["lattice_constant", "cell_height"]] = [true.a, true.c]
-            positions[i] = true.fractional
-            table.loc[i, "positions_source"] = "c2db.db"
-    table[POSITION_COLUMNS] = np.array(positions).reshape(len(table), 9) if positions else []
+        _use_true_positions(table, positions, structures)
+    table[POSITION_COLUMNS] = np.array(positions).reshape(len(table), 9)
     table["height_x"] = (table["x_c"] - 0.5) * table["cell_height"]
     table["height_y"] = (0.5 - table["y_c"]) * table["cell_height"]
     estimated = table["positions_source"] != "c2db.db"
     table["flat_estimate"] = estimated & ((table["height_x"] == 0) | (table["height_y"] == 0))
     return JanusTable(materials=table.drop(columns=["volume"]), rejected=rejected)
+
+
+def _typed_columns(selected: pd.DataFrame, source_rows: np.ndarray):
+    """Our columns, typed; the reasons of rows whose numeric cells hold text (row -> reasons);
+    and those cells as (row, column) pairs."""
+    table = pd.DataFrame({"row": source_rows})
+    problems: dict[int, list[str]] = {}
+    unreadable: set[tuple[int, str]] = set()
+    for column, (name, kind) in _EXPORT_COLUMNS.items():
+        values = selected[column].reset_index(drop=True)
+        if kind is float:
+            numbers = pd.to_numeric(values, errors="coerce")
+            for i in np.flatnonzero(numbers.isna() & values.notna()):
+                problems.setdefault(int(source_rows[i]), []).append(
+                    f"{column}: {values.iat[i]!r} is not a number"
+                )
+                unreadable.add((int(source_rows[i]), name))
+            values = numbers.astype(float)
+        elif kind is bool:
+            values = values.astype("string").str.lower().map({"true": True, "false": False})
+        table[name] = values.to_numpy()
+    return table, problems, unreadable
+
+
+def _use_true_positions(table: pd.DataFrame, positions: list, structures: pd.DataFrame) -> None:
+    """Replace estimated positions (in place) by those of the given structures, by ``uid``."""
+    by_uid = structures.drop_duplicates("uid").set_index("uid")
+    for i, uid in enumerate(table["uid"]):
+        if uid not in by_uid.index:
+            continue
+        structure = by_uid.loc[uid]
+        try:
+            true = positions_from_structure(
+                structure["symbols"], structure["positions"], structure["cell"]
+            )
+        except ValueError as error:
+            logger.warning(
+                "c2db.db structure of %s is unusable (%s): positions estimated", uid, error
+            )
+            continue
+        table.loc[i, "centre_rule_agrees"] = true.centre == table.at[i, "m"]
+        table.loc[i, ["m", "x", "y"]] = [true.centre, *true.outer]
+        table.loc[i, ["lattice_constant", "cell_height"]] = [true.a, true.c]
+        table.loc[i, "positions_source"] = "c2db.db"
+        positions[i] = true.fractional
 
 
 def assign_sites(formula: str) -> tuple[str, str, str]:
@@ -241,6 +268,10 @@ def positions_from_structure(symbols, positions, cell) -> TruePositions:
     if abs(planar[0, 0] - 2 / 3) < 0.1 and abs(planar[0, 1] - 1 / 3) < 0.1:
         planar = planar[:, ::-1]  # mirror so that X sits at (1/3, 2/3)
     fractional = np.array(
-        [[0.0, 0.0, 0.5], [*planar[0], 0.5 + offsets[0, 2] / c], [*planar[1], 0.5 + offsets[1, 2] / c]]
+        [
+            [0.0, 0.0, 0.5],
+            [*planar[0], 0.5 + offsets[0, 2] / c],
+            [*planar[1], 0.5 + offsets[1, 2] / c],
+        ]
     )
     return TruePositions(centre=centre, outer=outer, fractional=fractional, a=a, c=c)

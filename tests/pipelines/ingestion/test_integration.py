@@ -18,8 +18,10 @@ OQMD_ROWS = 341_700
 
 
 def _embedded(c2db=None):
-    raw = {"oqmd_formulas.csv.gz": EMBEDDED / "oqmd_formulas.csv.gz",
-           "matbench_expt_gap.csv": EMBEDDED / "matbench_expt_gap.csv"}
+    raw = {
+        "oqmd_formulas.csv.gz": EMBEDDED / "oqmd_formulas.csv.gz",
+        "matbench_expt_gap.csv": EMBEDDED / "matbench_expt_gap.csv",
+    }
     if c2db is not None:
         raw["c2db_table_export.csv"] = c2db
     return raw
@@ -74,7 +76,9 @@ def test_default_run_leaves_out_janus_work_without_the_export(make_project):
     run_kedro(project)
     primary = project / "data" / "03_primary"
     assert sorted(p.name for p in primary.iterdir()) == [
-        "expt_gap_compositions.parquet", "oqmd_compositions.parquet"]
+        "expt_gap_compositions.parquet",
+        "oqmd_compositions.parquet",
+    ]
     assert _mlflow_runs(project) == [("__default__", "FINISHED")]
     assert mlflow.active_run() is None  # the next session in this process starts clean
 
@@ -84,14 +88,24 @@ def test_registry_lists_the_five_pipelines(make_project):
     from kedro.framework.startup import bootstrap_project
 
     bootstrap_project(make_project({}))
-    assert {"ingestion", "pretraining", "embedding_analysis", "featurization",
-            "model_selection", "janus", "__default__"} <= set(pipelines)
+    assert {
+        "ingestion",
+        "pretraining",
+        "embedding_analysis",
+        "featurization",
+        "model_selection",
+        "janus",
+        "__default__",
+    } <= set(pipelines)
     assert len(pipelines["janus"].nodes) == 2
 
 
 @pytest.mark.parametrize(
     ("environment", "expected"),
-    [({}, "sqlite:///mlflow.db"), ({"MLFLOW_TRACKING_URI": "sqlite:////srv/t.db"}, "sqlite:////srv/t.db")],
+    [
+        ({}, "sqlite:///mlflow.db"),
+        ({"MLFLOW_TRACKING_URI": "sqlite:////srv/t.db"}, "sqlite:////srv/t.db"),
+    ],
 )
 def test_tracking_goes_to_local_sqlite_unless_the_environment_says(
     monkeypatch, environment, expected
@@ -112,9 +126,14 @@ def test_tracking_goes_to_local_sqlite_unless_the_environment_says(
 def test_readme_main_job_runs_on_the_embedded_data_alone(make_project):
     """The README's main job, as a user types it, in a project without the C2DB export."""
     project = make_project(_embedded())
-    done = subprocess.run([sys.executable, "-m", "kedro", "run", "--env", "cpu"], cwd=project,
-                          capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "COLUMNS": "250"})
+    done = subprocess.run(
+        [sys.executable, "-m", "kedro", "run", "--env", "cpu"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "COLUMNS": "250"},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     log = done.stdout + done.stderr
     assert "leaves out the 2 Janus nodes" in log

@@ -19,15 +19,18 @@ def tiny_inputs(c2db_export):
     janus_rows = c2db_export[c2db_export.iloc[:, 32].str.startswith("ABC-156")]
     return {
         "raw_oqmd_formulas": pd.DataFrame(
-            {"formula": ["Na1Cl1", "K1Br1", "Fe2O3", "Ac1Mg149", "Qq1O1"],
-             "band_gap_ev": [5.0, 4.0, 2.0, 0.0, 1.0]}
+            {
+                "formula": ["Na1Cl1", "K1Br1", "Fe2O3", "Ac1Mg149", "Qq1O1"],
+                "band_gap_ev": [5.0, 4.0, 2.0, 0.0, 1.0],
+            }
         ),
         "raw_matbench_expt_gap": pd.DataFrame(
             {"formula": ["Ag(W3Br7)2", "Ag0.5Ge1Pb1.75S4", "NaCl"], "target": [0.0, 1.83, None]}
         ),
         "raw_c2db_table_export": pd.concat([c2db_export.head(10), janus_rows.head(12)]),
-        "raw_c2db_structures": pd.DataFrame(columns=["uid", "formula", "symbols", "positions",
-                                                     "cell"]),
+        "raw_c2db_structures": pd.DataFrame(
+            columns=["uid", "formula", "symbols", "positions", "cell"]
+        ),
         "params:ingestion.oqmd": OPTIONS["oqmd"],
         "params:ingestion.expt_gap": OPTIONS["expt_gap"],
     }
@@ -60,7 +63,13 @@ def test_ingestion_on_tiny_data(tiny_inputs):
 
     vocabulary = catalog.load("model_input_token_vocabulary")
     assert vocabulary.loc[vocabulary["kind"] == "element", "token"].tolist() == [
-        "O", "Na", "Cl", "K", "Fe", "Br"]
+        "O",
+        "Na",
+        "Cl",
+        "K",
+        "Fe",
+        "Br",
+    ]
 
     expt_gap = catalog.load("primary_expt_gap_compositions")
     assert expt_gap["target"].tolist() == [0.0, 1.83]

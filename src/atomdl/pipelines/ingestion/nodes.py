@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from atomdl.materials import clean_c2db_export, janus_table, parse_composition_table
+from atomdl.materials import JANUS_PROTOTYPES, janus_table, parse_composition_table
 from atomdl.pretraining import build_vocabulary
 
 logger = logging.getLogger(__name__)
@@ -42,14 +42,12 @@ def _parse_compositions(raw, options, source):
 def build_token_vocabulary(compositions: pd.DataFrame) -> pd.DataFrame:
     """Special tokens and every element of the pretraining corpus."""
     vocabulary = build_vocabulary(compositions["elements"])
-    logger.info("Token vocabulary: %d tokens (%d elements)", len(vocabulary),
-                (vocabulary["kind"] == "element").sum())
+    logger.info(
+        "Token vocabulary: %d tokens (%d elements)",
+        len(vocabulary),
+        (vocabulary["kind"] == "element").sum(),
+    )
     return vocabulary
-
-
-def clean_c2db(raw: pd.DataFrame) -> pd.DataFrame:
-    """The whole C2DB export with clean headers and ``-`` read as missing."""
-    return clean_c2db_export(raw)
 
 
 def build_janus_table(
@@ -58,22 +56,29 @@ def build_janus_table(
     """Janus MXY rows with sites and structure features, and the Janus rows set aside."""
     table = janus_table(c2db_materials, structures)
     materials = table.materials
-    n_janus = len(materials) + len(table.rejected)
+    n_janus = c2db_materials["Crystal type"].isin(list(JANUS_PROTOTYPES)).sum()
     _log_counts("C2DB Janus MXY", n_janus, materials, table.rejected)
     true_positions = materials["positions_source"].eq("c2db.db")
     logger.info(
         "Janus MXY: %d with a PBE+SOC band gap > 0 (regression set); positions: %d from c2db.db, "
         "%d estimated from covalent radii",
-        materials["has_gap"].sum(), true_positions.sum(), (~true_positions).sum(),
+        materials["has_gap"].sum(),
+        true_positions.sum(),
+        (~true_positions).sum(),
     )
     flat = materials.loc[materials["flat_estimate"], "formula"].tolist()
     if flat:
-        logger.warning("Janus MXY: %d materials have an estimated outer-layer height of 0 "
-                       "(bond shorter than the in-plane distance): %s", len(flat), flat)
+        logger.warning(
+            "Janus MXY: %d materials have an estimated outer-layer height of 0 "
+            "(bond shorter than the in-plane distance): %s",
+            len(flat),
+            flat,
+        )
     disagreements = materials["centre_rule_agrees"].eq(False).sum()
     if disagreements:
-        logger.warning("Janus MXY: the centre-atom rule disagrees with c2db.db for %d materials",
-                       disagreements)
+        logger.warning(
+            "Janus MXY: the centre-atom rule disagrees with c2db.db for %d materials", disagreements
+        )
     return materials, table.rejected
 
 
@@ -83,8 +88,15 @@ def _log_counts(source: str, n_in: int, accepted: pd.DataFrame, rejected: pd.Dat
             f"{source}: {n_in} rows in but {len(accepted)} accepted + {len(rejected)} rejected"
         )
     log = logger.warning if len(rejected) else logger.info
-    log("%s: %d rows in, %d accepted, %d rejected%s", source, n_in, len(accepted), len(rejected),
-        "" if rejected.empty else " (reasons in the reject report)")
+    log(
+        "%s: %d rows in, %d accepted, %d rejected%s",
+        source,
+        n_in,
+        len(accepted),
+        len(rejected),
+        "" if rejected.empty else " (reasons in the reject report)",
+    )
     for record in rejected.head(3).itertuples(index=False):
-        logger.warning("%s reject, row %d (%s): %s", source, record.row, record.formula,
-                       record.reason)
+        logger.warning(
+            "%s reject, row %d (%s): %s", source, record.row, record.formula, record.reason
+        )

@@ -2,6 +2,7 @@
 
 from kedro.pipeline import Node, Pipeline
 
+from atomdl.materials import clean_c2db_export
 from atomdl.pipelines.ingestion import nodes
 
 JANUS_TAG = "janus"
@@ -29,7 +30,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="parse_expt_gap_compositions",
             ),
             Node(
-                nodes.clean_c2db,
+                clean_c2db_export,
                 inputs="raw_c2db_table_export",
                 outputs="intermediate_c2db_materials",
                 name="clean_c2db_export",
