@@ -1,11 +1,16 @@
 """Project settings: hooks and configuration loading."""
 
+import os
 import warnings
 
 from kedro_mlflow.framework.hooks import MlflowHook
 from omegaconf.resolvers import oc
 
 from atomdl.hooks import CloseMlflowRunHooks, RequireUserDataHooks
+
+# Telemetry off unless a user turns it on: nothing should wait for a network. Kedro's own
+# opt-out is the committed `.telemetry` file; MLflow reads this variable.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 # Third-party deprecation chatter that users can do nothing about (omegaconf via kedro and
 # kedro-mlflow).
