@@ -121,6 +121,11 @@ def test_batch_parser_layout_is_columnar():
     assert list(batch.errors) == [1]
 
 
+def test_batch_parser_accepts_an_empty_column():
+    batch = parse_formulas([])
+    assert len(batch) == 0 and not batch.errors and batch.elements.size == 0
+
+
 @pytest.mark.parametrize("name", ["oqmd_formulas.csv.gz", "matbench_expt_gap.csv"])
 def test_every_embedded_formula_parses_the_same_both_ways(name):
     formulas = pd.read_csv(EMBEDDED / name)["formula"].tolist()

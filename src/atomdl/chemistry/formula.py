@@ -181,6 +181,10 @@ def parse_formulas(formulas: Sequence[object]) -> ParsedFormulas:
     """Parse a column of formulas; row by row the same results and errors as
     :func:`parse_formula`, with errors collected instead of raised."""
     formulas = list(formulas)
+    if not formulas:
+        return ParsedFormulas(
+            np.zeros(1, dtype=np.int64), np.empty(0, dtype=object), np.empty(0), {}
+        )
     fast = _parse_plain(formulas)
     fallback: dict[int, dict[str, float]] = {}
     errors: dict[int, FormulaError] = {}
