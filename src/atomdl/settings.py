@@ -26,6 +26,8 @@ HOOKS = (CloseMlflowRunHooks(_MLFLOW_HOOK), _MLFLOW_HOOK, RequireUserDataHooks()
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
+    # conf/cpu overrides single keys of a pipeline's parameters, not the whole block.
+    "merge_strategy": {"parameters": "soft"},
     # `${oc.env:MLFLOW_TRACKING_URI,...}` in mlflow.yml lets the environment pick the store.
     "custom_resolvers": {"oc.env": oc.env},
 }

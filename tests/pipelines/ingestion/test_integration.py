@@ -70,10 +70,22 @@ def test_janus_work_without_the_export_fails_before_anything_runs(make_project):
 
 
 def test_default_run_leaves_out_janus_work_without_the_export(make_project):
-    tiny = pd.DataFrame({"formula": ["Na1Cl1", "K1Br1", "Fe2O3"], "band_gap_ev": [5.0, 4.0, 2.0]})
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    oqmd = pd.read_csv(EMBEDDED / "oqmd_formulas.csv.gz", nrows=400)
     expt_gap = pd.DataFrame({"formula": ["NaCl"], "target": [8.5]})
-    project = make_project({"oqmd_formulas.csv.gz": tiny, "matbench_expt_gap.csv": expt_gap})
-    run_kedro(project)
+    project = make_project({"oqmd_formulas.csv.gz": oqmd, "matbench_expt_gap.csv": expt_gap})
+    small = {
+        "pretraining": {
+            "progress_bar": False,
+            "encoder": {"n_layers": 1},
+            "training": {"epochs": 1, "batch_size": 128},
+        }
+    }
+    bootstrap_project(project)
+    with KedroSession.create(project_path=project, runtime_params=small) as session:
+        session.run()
     primary = project / "data" / "03_primary"
     assert sorted(p.name for p in primary.iterdir()) == [
         "expt_gap_compositions.parquet",

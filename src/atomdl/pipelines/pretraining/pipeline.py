@@ -1,7 +1,32 @@
-"""The pretraining pipeline: registered now, filled by its own issue."""
+"""Pretraining: the BERT-style atom encoder on OQMD formulas -> Atom_DL element vectors."""
 
-from kedro.pipeline import Pipeline
+from kedro.pipeline import Node, Pipeline
+
+from atomdl.pipelines.pretraining import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return Pipeline([])
+    return Pipeline(
+        [
+            Node(
+                nodes.select_training_formulas,
+                inputs=["primary_oqmd_compositions", "params:pretraining"],
+                outputs="model_input_training_formulas",
+                name="select_training_formulas",
+            ),
+            Node(
+                nodes.pretrain_encoder,
+                inputs=[
+                    "model_input_training_formulas",
+                    "model_input_token_vocabulary",
+                    "params:pretraining",
+                ],
+                outputs=[
+                    "models_atom_encoder",
+                    "model_output_atom_dl_vectors",
+                    "reporting_pretraining_history",
+                ],
+                name="pretrain_encoder",
+            ),
+        ]
+    )

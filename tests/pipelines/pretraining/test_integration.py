@@ -1,0 +1,58 @@
+"""The pretraining pipeline through a KedroSession, on a slice of the real corpus."""
+
+import sqlite3
+
+import pandas as pd
+import pytest
+
+from atomdl.pretraining import load_encoder
+from tests.conftest import EMBEDDED, latest_version
+
+pytestmark = pytest.mark.integration
+
+SMALL = {
+    "pretraining": {
+        "max_formulas": 1500,
+        "progress_bar": False,
+        "encoder": {"n_layers": 2},
+        "training": {"epochs": 2, "batch_size": 128, "learning_rate": 0.01},
+    }
+}
+
+
+def test_pretraining_pipeline_on_a_slice_of_the_corpus(make_project):
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    project = make_project(
+        {
+            "oqmd_formulas.csv.gz": EMBEDDED / "oqmd_formulas.csv.gz",
+            "matbench_expt_gap.csv": EMBEDDED / "matbench_expt_gap.csv",
+        }
+    )
+    bootstrap_project(project)
+    with KedroSession.create(project_path=project, runtime_params=SMALL) as session:
+        session.run()  # the default: ingestion (no C2DB export here), then pretraining
+
+    data = project / "data"
+    vocabulary = pd.read_csv(data / "05_model_input" / "token_vocabulary.csv")
+    encoder = load_encoder(latest_version(data / "06_models" / "atom_encoder.pkl"))
+    assert encoder.config.n_layers == 2 and encoder.config.embedding_dim == 16
+    vectors = pd.read_csv(
+        latest_version(data / "07_model_output" / "atom_dl_vectors.csv"), index_col="symbol"
+    )
+    elements = vocabulary.loc[vocabulary["kind"] == "element", "token"].tolist()
+    assert vectors.index.tolist() == elements and vectors.shape[1] == 16
+    history = pd.read_csv(latest_version(data / "08_reporting" / "pretraining_history.csv"))
+    assert history["epoch"].tolist() == [1, 2]
+    assert not list((data / "06_models" / "pretraining_checkpoints").glob("*.pt"))
+
+    with sqlite3.connect(project / "mlflow.db") as db:
+        (run_id,) = db.execute("select run_uuid from runs").fetchone()
+        params = dict(db.execute("select key, value from params where run_uuid=?", (run_id,)))
+        steps = db.execute(
+            "select step from metrics where run_uuid=? and key='loss_lm' order by step", (run_id,)
+        ).fetchall()
+    assert params["training_formulas"] == "1500" and len(params["training_data_sha256"]) == 64
+    assert params["pretraining.training.epochs"] == "2"
+    assert [s for (s,) in steps] == [1, 2]

@@ -1,0 +1,132 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from atomdl.pretraining import (
+    AtomEncoder,
+    EncoderConfig,
+    NonFiniteLossError,
+    TrainingConfig,
+    element_vectors,
+    encoder_artefact,
+    load_encoder,
+    train,
+)
+
+TINY = {"n_layers": 2, "n_heads": 8, "feedforward_dim": 32, "dropout": 0.1}
+FAST = TrainingConfig(epochs=2, batch_size=64, learning_rate=1e-2, warmup_fraction=0.02)
+
+
+def test_model_output_shapes(vocabulary):
+    model = AtomEncoder(EncoderConfig(len(vocabulary)))  # the paper's 16 x 8 x 8
+    tokens = torch.tensor([[2, 10, 11, 3, 12, 3, 0], [2, 10, 3, 11, 12, 13, 3]])
+    segments = torch.tensor([[0, 0, 0, 0, 1, 1, 0], [0, 0, 0, 1, 1, 1, 1]])
+    atom_logits, pair_logits = model(tokens, segments)
+    assert atom_logits.shape == (2, 7, len(vocabulary)) and pair_logits.shape == (2, 2)
+    assert len(model.blocks.layers) == 8 and not model.blocks.layers[0].norm_first
+
+
+def test_width_must_split_over_heads():
+    with pytest.raises(ValueError, match="not divisible by n_heads"):
+        AtomEncoder(EncoderConfig(20, embedding_dim=16, n_heads=3))
+
+
+def test_a_tiny_model_learns_within_a_few_hundred_steps(corpus, vocabulary):
+    config = TrainingConfig(epochs=5, batch_size=32, learning_rate=1e-2, warmup_fraction=0.02)
+    result = train(
+        corpus, EncoderConfig(len(vocabulary), **{**TINY, "dropout": 0.0}), config, progress=False
+    )
+    history = result.history
+    assert len(history) == 5 and result.device == "cpu"
+    assert 5 * 90 < 5 * np.ceil(len(corpus) * 0.98 / 32)  # a few hundred steps in all
+    # the masked-atom loss passes below the unigram entropy of the atoms (4.3 nats here): the
+    # model uses context; the pair task gets better than chance
+    assert history["loss_lm"].iloc[-1] < history["loss_lm"].iloc[0] - 0.3
+    assert history["loss_lm"].iloc[-1] < 4.1
+    assert history["loss_label"].iloc[-1] < 0.62 < history["loss_label"].iloc[0]
+    assert history["val_atom_accuracy"].iloc[-1] > 0.12
+
+
+def _weights(result):
+    return {k: v.clone() for k, v in result.model.state_dict().items()}
+
+
+class Interrupted(RuntimeError):
+    pass
+
+
+def test_resumed_run_ends_where_an_uninterrupted_run_ends(corpus, vocabulary, tmp_path):
+    encoder = EncoderConfig(len(vocabulary), **TINY)
+    straight = train(corpus, encoder, FAST, progress=False)
+
+    def stop_after_first_epoch(metrics):
+        if metrics["epoch"] == 1:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        train(
+            corpus,
+            encoder,
+            FAST,
+            checkpoint_dir=tmp_path,
+            on_epoch_end=stop_after_first_epoch,
+            progress=False,
+        )
+    assert len(list(tmp_path.glob("*.pt"))) == 1
+    resumed = train(corpus, encoder, FAST, checkpoint_dir=tmp_path, progress=False)
+    assert resumed.resumed_from_epoch == 1
+    a, b = _weights(straight), _weights(resumed)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    timing = ["samples_per_second", "epoch_seconds"]
+    pd.testing.assert_frame_equal(
+        straight.history.drop(columns=timing), resumed.history.drop(columns=timing)
+    )
+    assert not list(tmp_path.glob("*.pt"))  # removed after a complete run
+
+
+def test_other_settings_do_not_resume_from_a_checkpoint(corpus, vocabulary, tmp_path):
+    encoder = EncoderConfig(len(vocabulary), **TINY)
+    train(corpus, encoder, FAST, checkpoint_dir=tmp_path, keep_checkpoint=True, progress=False)
+    other = TrainingConfig(**{**FAST.to_dict(), "learning_rate": 5e-3})
+    assert (
+        train(corpus, encoder, other, checkpoint_dir=tmp_path, progress=False).resumed_from_epoch
+        == 0
+    )
+
+
+def test_a_non_finite_loss_stops_training_and_writes_nothing(corpus, vocabulary, tmp_path):
+    broken = TrainingConfig(
+        **{**FAST.to_dict(), "learning_rate": 1e30, "max_grad_norm": 1e30, "warmup_fraction": 0.0}
+    )
+    with pytest.raises(NonFiniteLossError, match=r"epoch 1, batch \d+: loss is (nan|inf)"):
+        train(
+            corpus,
+            EncoderConfig(len(vocabulary), **TINY),
+            broken,
+            checkpoint_dir=tmp_path,
+            progress=False,
+        )
+    assert not list(tmp_path.iterdir())
+
+
+def test_artefact_round_trip_and_vector_table(vocabulary, tmp_path):
+    import pickle
+
+    model = AtomEncoder(EncoderConfig(len(vocabulary), **TINY)).eval()
+    artefact = encoder_artefact(model, vocabulary["token"].tolist())
+    path = tmp_path / "encoder.pkl"
+    path.write_bytes(pickle.dumps(artefact))
+    loaded = load_encoder(path)
+    tokens = torch.tensor([[2, 10, 11, 3, 12, 3]])
+    segments = torch.tensor([[0, 0, 0, 0, 1, 1]])
+    with torch.no_grad():
+        assert torch.equal(model(tokens, segments)[0], loaded(tokens, segments)[0])
+    vectors = element_vectors(path)
+    elements = vocabulary.loc[vocabulary["kind"] == "element", "token"].tolist()
+    assert vectors.index.tolist() == elements and vectors.shape == (len(elements), 16)
+    assert np.allclose(
+        vectors.loc[elements[0]].to_numpy(), model.token_embedding.weight[5].detach().numpy()
+    )
+    with pytest.raises(ValueError, match="not an atomdl encoder artefact"):
+        load_encoder({"format": "something else"})
