@@ -24,7 +24,30 @@ def test_model_output_shapes(vocabulary):
     segments = torch.tensor([[0, 0, 0, 0, 1, 1, 0], [0, 0, 0, 1, 1, 1, 1]])
     atom_logits, pair_logits = model(tokens, segments)
     assert atom_logits.shape == (2, 7, len(vocabulary)) and pair_logits.shape == (2, 2)
-    assert len(model.blocks.layers) == 8 and not model.blocks.layers[0].norm_first
+    assert len(model.blocks) == 8
+
+
+def test_blocks_are_post_ln_and_ignore_padding(vocabulary):
+    model = AtomEncoder(EncoderConfig(len(vocabulary), n_layers=1)).eval()
+    tokens = torch.tensor([[2, 10, 11, 3, 12, 3]])
+    segments = torch.tensor([[0, 0, 0, 0, 1, 1]])
+    padded_tokens = torch.cat([tokens, torch.zeros(1, 3, dtype=torch.long)], dim=1)
+    padded_segments = torch.cat([segments, torch.zeros(1, 3, dtype=torch.long)], dim=1)
+    with torch.no_grad():
+        plain = model.encode(tokens, segments)
+        padded = model.encode(padded_tokens, padded_segments)[:, :6]
+        # post-LN: every block output is layer-normalised (zero mean, unit variance per position)
+        assert torch.allclose(plain.mean(-1), torch.zeros(1, 6), atol=1e-5)
+    assert torch.allclose(plain, padded, atol=1e-5)
+
+
+def test_atom_order_within_a_formula_does_not_matter(vocabulary):
+    model = AtomEncoder(EncoderConfig(len(vocabulary), n_layers=2)).eval()
+    segments = torch.tensor([[0, 0, 0, 0, 1, 1, 1]])
+    with torch.no_grad():
+        a = model(torch.tensor([[2, 10, 11, 3, 12, 13, 3]]), segments)
+        b = model(torch.tensor([[2, 11, 10, 3, 13, 12, 3]]), segments)
+    assert torch.allclose(a[1], b[1], atol=1e-5)  # the pair logits see a multiset
 
 
 def test_width_must_split_over_heads():

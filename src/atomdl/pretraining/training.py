@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import os
 import time
@@ -30,6 +31,7 @@ from atomdl.pretraining.samples import IGNORE, Corpus, mask_tokens
 
 __all__ = ["NonFiniteLossError", "TrainingConfig", "TrainingResult", "pick_device", "train"]
 
+logger = logging.getLogger(__name__)
 _VALIDATION_STREAM = 10**9  # generator stream of the validation split and samples
 
 
@@ -134,6 +136,19 @@ def train(
         metrics["epoch"] = epoch
         metrics["learning_rate"] = schedule.get_last_lr()[0]
         history.append(metrics)
+        logger.info(
+            "epoch %d/%d: loss %.4f + %.4f, atom accuracy %.3f (validation %.3f), pair accuracy "
+            "%.3f (validation %.3f), %.0f samples/s",
+            epoch,
+            config.epochs,
+            metrics["loss_lm"],
+            metrics["loss_label"],
+            metrics["atom_accuracy"],
+            metrics["val_atom_accuracy"],
+            metrics["pair_accuracy"],
+            metrics["val_pair_accuracy"],
+            metrics["samples_per_second"],
+        )
         if checkpoint_path is not None:
             _save_atomically(
                 {
