@@ -152,8 +152,13 @@ def main() -> None:
     torch.manual_seed(0)
     ours = AtomEncoder(encoder).to(device)
     theirs = BertForPreTraining._from_config(bert, attn_implementation="sdpa").to(device)
+    hardware = (
+        torch.cuda.get_device_name()
+        if device.type == "cuda"
+        else f"{torch.get_num_threads()} CPU threads"
+    )
     print(
-        f"device {device} ({torch.cuda.get_device_name() if device.type == 'cuda' else f'{torch.get_num_threads()} CPU threads'}), "
+        f"device {device} ({hardware}), "
         f"torch {torch.__version__}, batch {args.batch_size}, {args.steps} timed steps, "
         f"samples from {len(corpus):,} formulas"
     )

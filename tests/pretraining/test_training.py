@@ -97,8 +97,17 @@ def test_resumed_run_ends_where_an_uninterrupted_run_ends(corpus, vocabulary, tm
             progress=False,
         )
     assert len(list(tmp_path.glob("*.pt"))) == 1
-    resumed = train(corpus, encoder, FAST, checkpoint_dir=tmp_path, progress=False)
+    seen = []
+    resumed = train(
+        corpus,
+        encoder,
+        FAST,
+        checkpoint_dir=tmp_path,
+        progress=False,
+        on_epoch_end=lambda metrics: seen.append(metrics["epoch"]),
+    )
     assert resumed.resumed_from_epoch == 1
+    assert seen == [1, 2]  # the restored epoch is replayed to the tracker, then epoch 2
     a, b = _weights(straight), _weights(resumed)
     assert all(torch.equal(a[k], b[k]) for k in a)
     timing = ["samples_per_second", "epoch_seconds"]

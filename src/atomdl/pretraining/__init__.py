@@ -17,6 +17,9 @@ __all__ = [
     "element_vectors",
     "encoder_artefact",
     "load_encoder",
+    "release_info",
+    "released_encoder",
+    "released_vectors",
     "train",
 ]
 
@@ -30,6 +33,9 @@ _LAZY = {
     "NonFiniteLossError": "training",
     "TrainingConfig": "training",
     "train": "training",
+    "release_info": "release",
+    "released_encoder": "release",
+    "released_vectors": "release",
 }
 
 

@@ -14,6 +14,7 @@ are drawn once, so that validation metrics are comparable across epochs.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -49,7 +50,6 @@ class Corpus:
         class_keys: Sequence[str],
         vocabulary: pd.DataFrame,
     ):
-        self.vocabulary_size = len(vocabulary)
         self.element_ids = vocabulary.loc[vocabulary["kind"] == "element", "token_id"].to_numpy()
         n_elements = np.fromiter((len(e) for e in elements), dtype=np.int64, count=len(elements))
         flat_elements = pd.Series(
@@ -102,8 +102,6 @@ class Corpus:
 
     def sha256(self) -> str:
         """Hash of what training sees: the atom tokens of every formula and their classes."""
-        import hashlib
-
         digest = hashlib.sha256()
         for array in (self.tokens, self.offsets, self.class_of):
             digest.update(np.ascontiguousarray(array, dtype=np.int64).tobytes())

@@ -126,6 +126,9 @@ def train(
         optimiser.load_state_dict(state["optimiser"])
         schedule.load_state_dict(state["schedule"])
         history, start_epoch = state["history"], state["epoch"]
+        logger.info("Resuming from %s after epoch %d", checkpoint_path, start_epoch)
+        for metrics in history if on_epoch_end is not None else ():
+            on_epoch_end(dict(metrics))  # a new tracking run gets the whole curve
 
     started = time.perf_counter()
     for epoch in range(start_epoch + 1, config.epochs + 1):
@@ -234,17 +237,29 @@ def _train_epoch(model, optimiser, schedule, corpus, formulas, config, epoch, de
 
 
 @torch.no_grad()
-def _evaluate(model, validation, device) -> dict:
+def _evaluate(model, validation, device, chunk: int = 1024) -> dict:
     model.eval()
-    inputs, segments, labels, pair_labels = _to_device(device, *validation)
-    with _autocast(device):
-        atom_logits, pair_logits = model(inputs, segments)
-    loss_lm, loss_label, right = _losses(atom_logits, pair_logits, labels, pair_labels)
+    sums = np.zeros(
+        5
+    )  # masked-atom loss x atoms, pair loss x samples, atoms right, atoms, pairs right
+    n = len(validation[0])
+    for start in range(0, n, chunk):
+        part = [a[start : start + chunk] for a in validation]
+        inputs, segments, labels, pair_labels = _to_device(device, *part)
+        with _autocast(device):
+            atom_logits, pair_logits = model(inputs, segments)
+        loss_lm, loss_label, right = _losses(atom_logits, pair_logits, labels, pair_labels)
+        sums += [
+            loss_lm.item() * right[1],
+            loss_label.item() * len(pair_labels),
+            *right[:2],
+            right[2],
+        ]
     return {
-        "val_loss_lm": loss_lm.item(),
-        "val_loss_label": loss_label.item(),
-        "val_atom_accuracy": right[0] / max(right[1], 1),
-        "val_pair_accuracy": right[2] / len(pair_labels),
+        "val_loss_lm": sums[0] / max(sums[3], 1),
+        "val_loss_label": sums[1] / n,
+        "val_atom_accuracy": sums[2] / max(sums[3], 1),
+        "val_pair_accuracy": sums[4] / n,
     }
 
 

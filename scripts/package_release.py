@@ -1,0 +1,82 @@
+"""Package the latest pretraining run as the project's release (src/atomdl/pretraining/release).
+
+Run after the release training run, from the project root:
+    python scripts/package_release.py --command "kedro run --pipelines pretraining ..."
+
+Copies the newest versioned encoder and vector table, and writes RELEASE.json with the command,
+the MLflow run, its data hash, settings, final metrics and training time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+
+from atomdl.pretraining import element_vectors, load_encoder
+
+ROOT = Path(__file__).resolve().parents[1]
+RELEASE = ROOT / "src" / "atomdl" / "pretraining" / "release"
+
+
+def newest(path: Path) -> Path:
+    return sorted(path.iterdir())[-1] / path.name
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--command", required=True, help="the command that trained the release")
+    parser.add_argument("--note", default="", help="anything a user must know about this release")
+    args = parser.parse_args()
+    data = ROOT / "data"
+    encoder_file = newest(data / "06_models" / "atom_encoder.pkl")
+    vectors = pd.read_csv(
+        newest(data / "07_model_output" / "atom_dl_vectors.csv"), index_col="symbol"
+    )
+    history = pd.read_csv(newest(data / "08_reporting" / "pretraining_history.csv"))
+    if not element_vectors(encoder_file).round(6).equals(vectors.round(6)):
+        raise SystemExit("the newest encoder and vector table are not from the same run")
+    with sqlite3.connect(ROOT / "mlflow.db") as db:
+        run_id, name, start, end = db.execute(
+            "select r.run_uuid, r.name, r.start_time, r.end_time from runs r join params p on "
+            "p.run_uuid = r.run_uuid and p.key = 'training_data_sha256' where r.status = "
+            "'FINISHED' order by r.start_time desc limit 1"
+        ).fetchone()
+        params = dict(db.execute("select key, value from params where run_uuid=?", (run_id,)))
+        tags = dict(db.execute("select key, value from tags where run_uuid=?", (run_id,)))
+        seconds = db.execute(
+            "select value from metrics where run_uuid=? and key='training_seconds'", (run_id,)
+        ).fetchone()[0]
+    final = history.iloc[-1].to_dict()
+    info = {
+        "command": args.command,
+        "note": args.note,
+        "mlflow_run_id": run_id,
+        "started_utc": pd.Timestamp(start, unit="ms").isoformat(),
+        "finished_utc": pd.Timestamp(end, unit="ms").isoformat(),
+        "training_seconds": round(seconds, 1),
+        "device": tags.get("device"),
+        "cpu_threads": tags.get("cpu_threads"),
+        "torch": tags.get("torch"),
+        "training_data_sha256": params["training_data_sha256"],
+        "training_formulas": int(params["training_formulas"]),
+        "settings": {k: v for k, v in params.items() if k.startswith("pretraining.")},
+        "epochs": int(final["epoch"]),
+        "final_metrics": {k: round(float(v), 4) for k, v in final.items() if k != "epoch"},
+        "elements": len(vectors),
+    }
+    RELEASE.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(encoder_file, RELEASE / "atom_encoder.pkl")
+    vectors.to_csv(RELEASE / "atom_dl_vectors.csv", float_format="%.6g")
+    history.to_csv(RELEASE / "history.csv", index=False, float_format="%.6g")
+    (RELEASE / "RELEASE.json").write_text(json.dumps(info, indent=2) + "\n")
+    print(json.dumps(info, indent=2))
+    load_encoder(RELEASE / "atom_encoder.pkl")  # the copy loads
+
+
+if __name__ == "__main__":
+    main()
