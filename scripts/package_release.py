@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from atomdl.pretraining import element_vectors, load_encoder
@@ -38,7 +39,11 @@ def main() -> None:
         newest(data / "07_model_output" / "atom_dl_vectors.csv"), index_col="symbol"
     )
     history = pd.read_csv(newest(data / "08_reporting" / "pretraining_history.csv"))
-    if not element_vectors(encoder_file).round(6).equals(vectors.round(6)):
+    from_weights = element_vectors(encoder_file)
+    if not (
+        from_weights.index.equals(vectors.index)
+        and np.allclose(from_weights.to_numpy(), vectors.to_numpy(), atol=1e-6)
+    ):
         raise SystemExit("the newest encoder and vector table are not from the same run")
     with sqlite3.connect(ROOT / "mlflow.db") as db:
         run_id, name, start, end = db.execute(
