@@ -125,11 +125,9 @@ def janus_table(materials: pd.DataFrame, structures: pd.DataFrame | None = None)
             sites[record.row] = assign_sites(record.formula)
         except (FormulaError, ValueError) as error:
             problems.setdefault(record.row, []).append(str(error))
+    formula_of = dict(zip(table["row"], table["formula"], strict=True))
     rejected = pd.DataFrame(
-        [
-            (row, table.set_index("row").at[row, "formula"], "; ".join(reasons))
-            for row, reasons in sorted(problems.items())
-        ],
+        [(row, formula_of[row], "; ".join(reasons)) for row, reasons in sorted(problems.items())],
         columns=["row", "formula", "reason"],
     )
     table = table[~table["row"].isin(problems)].reset_index(drop=True)

@@ -127,8 +127,9 @@ def train(
         schedule.load_state_dict(state["schedule"])
         history, start_epoch = state["history"], state["epoch"]
         logger.info("Resuming from %s after epoch %d", checkpoint_path, start_epoch)
-        for metrics in history if on_epoch_end is not None else ():
-            on_epoch_end(dict(metrics))  # a new tracking run gets the whole curve
+        if on_epoch_end is not None:
+            for metrics in history:  # a new tracking run gets the whole curve
+                on_epoch_end(dict(metrics))
 
     started = time.perf_counter()
     for epoch in range(start_epoch + 1, config.epochs + 1):

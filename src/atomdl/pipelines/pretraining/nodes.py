@@ -49,8 +49,9 @@ def pretrain_encoder(
         on_epoch_end=epoch_logger(),
         progress=options.get("progress_bar", True),
     )
-    artefact = encoder_artefact(result.model, vocabulary["token"].tolist())
-    vectors = element_vectors(artefact)
+    tokens = vocabulary["token"].tolist()
+    artefact = encoder_artefact(result.model, tokens)
+    vectors = element_vectors(result.model, tokens)
     final = result.history.iloc[-1]
     logger.info(
         "Pretraining done on %s in %.0f s: masked-atom accuracy %.3f (validation %.3f), pair "
