@@ -47,3 +47,28 @@ class C2dbStructuresDataset(AbstractDataset[None, pd.DataFrame]):
 
     def _describe(self) -> dict[str, Any]:
         return {"filepath": str(self._filepath), "optional": True}
+
+
+class OriginalAtom2VecDataset(AbstractDataset[None, pd.DataFrame]):
+    """The original Atom2Vec vectors (``atoms_vec.txt`` + ``atoms_index.txt``), read-only and
+    optional: an absent folder loads as an empty table and the representation is left out."""
+
+    def __init__(self, path: str, metadata: dict[str, Any] | None = None):
+        self._path = Path(path)
+        self.metadata = metadata
+
+    def load(self) -> pd.DataFrame:
+        if not self._path.exists():
+            return pd.DataFrame()
+        from atomdl.representations import original_atom2vec
+
+        return original_atom2vec(self._path).vectors
+
+    def save(self, data: None) -> None:
+        raise DatasetError(f"{type(self).__name__} is read-only: {self._path}")
+
+    def _exists(self) -> bool:
+        return self._path.exists()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"path": str(self._path), "optional": True}

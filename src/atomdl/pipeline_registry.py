@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 
 
 def register_pipelines() -> dict[str, Pipeline]:
-    """The five pipelines, ``janus`` (every node that needs the C2DB export) and the default.
+    """The five pipelines, ``janus`` (every node that needs the C2DB export), ``release`` (the
+    committed pretrained release in place of a training run) and the default.
 
     The default runs everything when the C2DB export is present and everything else when it is
     not, so that the main job runs on the embedded data alone.
@@ -33,6 +34,8 @@ def register_pipelines() -> dict[str, Pipeline]:
         module.__name__.rsplit(".", 1)[-1]: module.create_pipeline() for module in PIPELINES
     }
     everything = sum(pipelines.values(), Pipeline([]))
+    # Not in the default: it writes the release where pretraining writes its outputs.
+    pipelines["release"] = pretraining.create_release_pipeline()
     janus = everything.only_nodes_with_tags(JANUS_TAG)
     pipelines[JANUS_TAG] = janus
     if C2DB_EXPORT.exists():

@@ -19,8 +19,9 @@ def test_released_encoder_is_the_one_that_made_the_vectors():
     assert encoder.config.embedding_dim == 16 and encoder.config.n_layers == 8
     assert encoder.config.n_heads == 8 and not encoder.training
     from_weights = element_vectors(encoder)
-    assert np.allclose(from_weights.to_numpy(), released_vectors().loc[from_weights.index],
-                       atol=1e-5)
+    assert np.allclose(
+        from_weights.to_numpy(), released_vectors().loc[from_weights.index], atol=1e-5
+    )
 
 
 def test_release_record_says_how_it_was_made():

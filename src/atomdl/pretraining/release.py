@@ -12,7 +12,13 @@ from importlib import resources
 
 import pandas as pd
 
-__all__ = ["release_info", "released_encoder", "released_vectors"]
+__all__ = [
+    "release_info",
+    "released_artefact",
+    "released_encoder",
+    "released_history",
+    "released_vectors",
+]
 
 _FOLDER = "release"
 
@@ -40,3 +46,16 @@ def released_encoder():
 
     with resources.as_file(_file("atom_encoder.pkl")) as path:
         return load_encoder(path)
+
+
+def released_artefact() -> dict:
+    """The released encoder artefact (weights + config + tokens), as the pipeline saves one."""
+    import pickle
+
+    with _file("atom_encoder.pkl").open("rb") as handle:
+        return pickle.load(handle)
+
+
+def released_history() -> pd.DataFrame:
+    """Per-epoch metrics of the release's training run."""
+    return pd.read_csv(_file("history.csv"))

@@ -81,7 +81,8 @@ def test_default_run_leaves_out_janus_work_without_the_export(make_project):
             "progress_bar": False,
             "encoder": {"n_layers": 1},
             "training": {"epochs": 1, "batch_size": 128},
-        }
+        },
+        "embedding_analysis": {"mantel_permutations": 9},
     }
     bootstrap_project(project)
     with KedroSession.create(project_path=project, runtime_params=small) as session:
@@ -107,8 +108,14 @@ def test_registry_lists_the_five_pipelines(make_project):
         "featurization",
         "model_selection",
         "janus",
+        "release",
         "__default__",
     } <= set(pipelines)
+    # the release stands in for pretraining: the same outputs, never in the same run
+    release = {node.name for node in pipelines["release"].nodes}
+    assert release == {"use_pretrained_release"}
+    assert not release & {node.name for node in pipelines["__default__"].nodes}
+    assert pipelines["release"].all_outputs() < pipelines["pretraining"].all_outputs()
     assert len(pipelines["janus"].nodes) == 2
 
 

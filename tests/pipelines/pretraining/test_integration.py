@@ -16,7 +16,8 @@ SMALL = {
         "progress_bar": False,
         "encoder": {"n_layers": 2},
         "training": {"epochs": 2, "batch_size": 128, "learning_rate": 0.01},
-    }
+    },
+    "embedding_analysis": {"mantel_permutations": 9},
 }
 
 
@@ -32,7 +33,8 @@ def test_pretraining_pipeline_on_a_slice_of_the_corpus(make_project):
     )
     bootstrap_project(project)
     with KedroSession.create(project_path=project, runtime_params=SMALL) as session:
-        session.run()  # the default: ingestion (no C2DB export here), then pretraining
+        # the default: ingestion (no C2DB export here), pretraining, then what follows it
+        session.run()
 
     data = project / "data"
     vocabulary = pd.read_csv(data / "05_model_input" / "token_vocabulary.csv")
@@ -46,6 +48,15 @@ def test_pretraining_pipeline_on_a_slice_of_the_corpus(make_project):
     history = pd.read_csv(latest_version(data / "08_reporting" / "pretraining_history.csv"))
     assert history["epoch"].tolist() == [1, 2]
     assert not list((data / "06_models" / "pretraining_checkpoints").glob("*.pt"))
+
+    # the analysis reads the vectors just trained; without the optional original Atom2Vec
+    # files that representation is left out and the rest still runs
+    analysed = data / "04_feature" / "element_representations"
+    pd.testing.assert_frame_equal(
+        pd.read_csv(analysed / "atom_dl.csv", index_col="symbol"), vectors
+    )
+    assert "atom2vec_original" not in {p.stem for p in analysed.glob("*.csv")}
+    assert len(list(analysed.glob("*.csv"))) == 9
 
     with sqlite3.connect(project / "mlflow.db") as db:
         (run_id,) = db.execute("select run_uuid from runs").fetchone()

@@ -65,3 +65,29 @@ def pretrain_encoder(
     )
     log_pretraining(result, vectors, corpus.sha256(), len(corpus))
     return artefact, vectors, result.history
+
+
+def use_pretrained_release() -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """The committed release in place of a training run: the same three outputs as
+    ``pretrain_encoder``, so every downstream pipeline reads it as if it had just been trained."""
+    import mlflow
+
+    from atomdl.pretraining.release import (
+        release_info,
+        released_artefact,
+        released_history,
+        released_vectors,
+    )
+
+    info = release_info()
+    logger.info(
+        "Using the pretrained release (%d epochs, data sha256 %s) instead of training",
+        info["epochs"],
+        info["training_data_sha256"][:12],
+    )
+    if mlflow.active_run() is not None:
+        mlflow.set_tags(
+            {"atom_dl_source": "release", "release_mlflow_run_id": info["mlflow_run_id"]}
+        )
+        mlflow.log_dict(info, "RELEASE.json")
+    return released_artefact(), released_vectors(), released_history()

@@ -1,4 +1,8 @@
-"""Pretraining: the BERT-style atom encoder on OQMD formulas -> Atom_DL element vectors."""
+"""Pretraining: the BERT-style atom encoder on OQMD formulas -> Atom_DL element vectors.
+
+``create_release_pipeline`` writes the committed release to the same outputs instead, for
+analyses without a training run (``kedro run --pipelines release,embedding_analysis``).
+"""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -28,5 +32,22 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 name="pretrain_encoder",
             ),
+        ]
+    )
+
+
+def create_release_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                nodes.use_pretrained_release,
+                inputs=None,
+                outputs=[
+                    "models_atom_encoder",
+                    "model_output_atom_dl_vectors",
+                    "reporting_pretraining_history",
+                ],
+                name="use_pretrained_release",
+            )
         ]
     )

@@ -1,0 +1,25 @@
+"""Evaluation of element representations: embedding-quality measures and figures; no Kedro."""
+
+from atomdl.evaluation.embedding import (
+    MAIN_GROUP_ELEMENTS,
+    Components,
+    cluster_agreement,
+    cosine_distances,
+    embedding_metrics,
+    mantel,
+    nearest_neighbour_agreement,
+    principal_components,
+    valence_correlation,
+)
+
+__all__ = [
+    "MAIN_GROUP_ELEMENTS",
+    "Components",
+    "cluster_agreement",
+    "cosine_distances",
+    "embedding_metrics",
+    "mantel",
+    "nearest_neighbour_agreement",
+    "principal_components",
+    "valence_correlation",
+]

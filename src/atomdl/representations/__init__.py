@@ -1,0 +1,27 @@
+"""Element representations behind one interface; no Kedro inside."""
+
+from atomdl.representations.atom2vec import environment_matrix, train_atom2vec
+from atomdl.representations.base import MissingElementsError, Representation
+from atomdl.representations.sources import (
+    PUBLISHED,
+    atom_dl,
+    magpie,
+    one_hot,
+    original_atom2vec,
+    published,
+    random_vectors,
+)
+
+__all__ = [
+    "PUBLISHED",
+    "MissingElementsError",
+    "Representation",
+    "atom_dl",
+    "environment_matrix",
+    "magpie",
+    "one_hot",
+    "original_atom2vec",
+    "published",
+    "random_vectors",
+    "train_atom2vec",
+]

@@ -1,0 +1,94 @@
+"""The release and embedding_analysis pipelines through a KedroSession on the real corpus."""
+
+import sqlite3
+
+import pandas as pd
+import pytest
+
+from atomdl.pretraining.release import released_vectors
+from tests.conftest import EMBEDDED, SHARED_DATA, latest_version
+
+pytestmark = pytest.mark.integration
+
+FIGURES = {
+    "figure_4_dendrogram",
+    "figure_5_pc1_pc2",
+    "figure_6_pc3_pc4",
+    "pc1_valence",
+    "cosine_similarity",
+    "dendrograms_all_representations",
+}
+REPRESENTATIONS = [
+    "atom_dl", "atom2vec", "atom2vec_original", "magpie", "mat2vec", "megnet16", "skipatom",
+    "oliynyk", "one_hot", "random",
+]  # fmt: skip
+
+
+def test_embedding_analysis_of_the_released_vectors(make_project, c2db_export_path):
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    project = make_project(
+        {
+            "oqmd_formulas.csv.gz": EMBEDDED / "oqmd_formulas.csv.gz",
+            "matbench_expt_gap.csv": EMBEDDED / "matbench_expt_gap.csv",
+            "c2db_table_export.csv": c2db_export_path,
+            "atom2vec": SHARED_DATA / "atom2vec",
+        }
+    )
+    bootstrap_project(project)
+    params = {"embedding_analysis": {"mantel_permutations": 99}}
+    with KedroSession.create(project_path=project, runtime_params=params) as session:
+        session.run(pipeline_names=["ingestion", "release", "embedding_analysis"])
+
+    data = project / "data"
+    vectors = pd.read_csv(
+        latest_version(data / "07_model_output" / "atom_dl_vectors.csv"), index_col="symbol"
+    )
+    pd.testing.assert_frame_equal(vectors, released_vectors())
+
+    folder = data / "04_feature" / "element_representations"
+    assert sorted(p.stem for p in folder.glob("*.csv")) == sorted(REPRESENTATIONS)
+    atom2vec = pd.read_csv(folder / "atom2vec.csv", index_col="symbol")
+    assert atom2vec.shape == (86, 20)
+
+    summary = pd.read_csv(latest_version(data / "08_reporting" / "element_representations.csv"))
+    assert summary["representation"].tolist() == REPRESENTATIONS
+    assert summary.set_index("representation").loc["oliynyk", "missing_corpus_elements"]
+
+    metrics = pd.read_csv(latest_version(data / "08_reporting" / "embedding_metrics.csv"))
+    metrics = metrics.set_index("representation")
+    assert metrics.index.tolist() == REPRESENTATIONS
+    assert metrics.loc["atom_dl", "mantel_r_vs_atom_dl"] == pytest.approx(1.0)
+    assert metrics.loc["atom_dl", "nn_same_group"] > metrics.loc["random", "nn_same_group"]
+    assert (metrics["elements_covered"] == 34).all()
+    markdown = latest_version(data / "08_reporting" / "embedding_metrics.md").read_text()
+    assert markdown.count("\n") == len(REPRESENTATIONS) + 1 and "| atom_dl" in markdown
+
+    components = pd.read_csv(
+        latest_version(data / "08_reporting" / "principal_components.csv"), index_col=0
+    )
+    assert components.shape == (35, 4)
+    assert components.loc["explained_variance_ratio"].is_monotonic_decreasing
+
+    for fmt, magic in (("png", b"\x89PNG"), ("svg", b"<?xml")):
+        folder = latest_version(data / "08_reporting" / f"embedding_figures_{fmt}")
+        assert {p.stem for p in folder.iterdir()} == FIGURES
+        assert all(p.read_bytes().startswith(magic) for p in folder.iterdir())
+
+    with sqlite3.connect(project / "mlflow.db") as db:
+        runs = db.execute("select run_uuid from runs").fetchall()
+        assert len(runs) == 1
+        (run_id,) = runs[0]
+        metric_keys = {k for (k,) in db.execute(
+            "select key from metrics where run_uuid=?", (run_id,))}  # fmt: skip
+        tags = dict(db.execute("select key, value from tags where run_uuid=?", (run_id,)))
+    assert {f"nn_same_group.{r}" for r in REPRESENTATIONS} <= metric_keys
+    assert "cluster_ari.atom_dl" in metric_keys and "mantel_r_vs_atom_dl.magpie" in metric_keys
+    assert tags["atom_dl_source"] == "release"
+    artifacts = project / "mlruns"
+    logged = (
+        {p.name for p in project.rglob("*") if p.is_file()} if not artifacts.exists() else set()
+    )
+    logged |= {p.name for p in artifacts.rglob("*") if p.is_file()} if artifacts.exists() else set()
+    assert {"embedding_metrics.csv", "figure_4_dendrogram.png", "RELEASE.json"} <= logged
