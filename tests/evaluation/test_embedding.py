@@ -125,3 +125,19 @@ def test_metrics_table_ranks_the_perfect_embedding_above_the_random_one():
     assert table.loc["partial", "mantel_shared_elements"] == 30
     with pytest.raises(KeyError, match="reference representation 'atom_dl'"):
         embedding_metrics({"random": _random(0)})
+
+
+def test_zscoring_lets_small_unit_properties_count():
+    from atomdl.evaluation import zscored
+
+    # column 0 in large units separates nothing; column 1 separates two families
+    table = pd.DataFrame(
+        {"big": [1000.0, 1001.0, 1002.0, 1003.0], "small": [1.0, 1.1, -1.0, -1.1]},
+        index=["Na", "K", "Cl", "Br"],
+    )
+    raw, scaled = cosine_distances(table), cosine_distances(zscored(table))
+    assert raw.to_numpy().max() < 1e-5  # every element looks the same
+    assert scaled.loc["Na", "K"] < scaled.loc["Na", "Cl"]
+    assert zscored(table).std(ddof=0).to_numpy() == pytest.approx([1.0, 1.0])
+    constant = zscored(pd.DataFrame({"c": [2.0, 2.0]}, index=["H", "He"]))
+    assert constant["c"].tolist() == [0.0, 0.0]

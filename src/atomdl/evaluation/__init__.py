@@ -10,6 +10,7 @@ from atomdl.evaluation.embedding import (
     nearest_neighbour_agreement,
     principal_components,
     valence_correlation,
+    zscored,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "nearest_neighbour_agreement",
     "principal_components",
     "valence_correlation",
+    "zscored",
 ]

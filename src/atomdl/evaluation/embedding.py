@@ -27,6 +27,7 @@ __all__ = [
     "nearest_neighbour_agreement",
     "principal_components",
     "valence_correlation",
+    "zscored",
 ]
 
 #: The paper's 34 main-group elements, group by group (Figure 4).
@@ -39,6 +40,16 @@ MAIN_GROUP_ELEMENTS = (
     "O", "S", "Se", "Te",
     "F", "Cl", "Br", "I",
 )  # fmt: skip
+
+
+def zscored(vectors: pd.DataFrame) -> pd.DataFrame:
+    """Each dimension centred and scaled over the table's elements (constant ones only centred).
+
+    Cosine distances of a raw property table are ruled by its largest units (atomic number,
+    melting point); this is the fair view of such a table next to learned embeddings.
+    """
+    spread = vectors.std(axis=0, ddof=0)
+    return (vectors - vectors.mean(axis=0)) / spread.where(spread > 0, 1.0)
 
 
 def cosine_distances(vectors: pd.DataFrame) -> pd.DataFrame:

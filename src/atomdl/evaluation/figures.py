@@ -39,6 +39,8 @@ DISPLAY_NAMES = {"atom_dl": "Atom_DL", "atom2vec": "Atom2Vec (OQMD)", "magpie": 
 
 
 def display_name(name: str) -> str:
+    if name.endswith("_zscored"):
+        return f"{display_name(name.removesuffix('_zscored'))} (z-scored)"
     return DISPLAY_NAMES.get(name, name)
 
 

@@ -82,12 +82,25 @@ def collect_representations(
     return {r.name: r.vectors for r in representations}, summary
 
 
-def _loaded(partitions: dict[str, Callable[[], pd.DataFrame]], order: pd.Series) -> dict:
-    """Partitions loaded, in the summary's order (a partitioned dataset has no order)."""
+def _loaded(
+    partitions: dict[str, Callable[[], pd.DataFrame]], order: pd.Series, zscored: list[str]
+) -> dict:
+    """Partitions loaded in the summary's order (a partitioned dataset has none), each table
+    named in ``zscored`` followed by its z-scored view (``<name>_zscored``)."""
+    from atomdl.evaluation import zscored as zscore
+
     missing = sorted(set(order) - set(partitions))
     if missing:
         raise KeyError(f"element representations lack the partitions {missing}")
-    return {name: partitions[name]() for name in order}
+    unknown = sorted(set(zscored) - set(order))
+    if unknown:
+        raise KeyError(f"embedding_analysis.zscored names unknown representations {unknown}")
+    loaded = {}
+    for name in order:
+        loaded[name] = partitions[name]()
+        if name in zscored:
+            loaded[f"{name}_zscored"] = zscore(loaded[name])
+    return loaded
 
 
 def _main_group(vectors: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -114,7 +127,7 @@ def measure_embeddings(
     from atomdl.evaluation import embedding_metrics, principal_components
     from atomdl.evaluation.tracking import log_embedding_metrics
 
-    representations = _loaded(partitions, summary["representation"])
+    representations = _loaded(partitions, summary["representation"], options["zscored"])
     reference = options["reference"]
     metrics = embedding_metrics(
         representations,
@@ -164,7 +177,7 @@ def draw_embedding_figures(
     )
     from atomdl.evaluation.tracking import log_figures
 
-    representations = _loaded(partitions, summary["representation"])
+    representations = _loaded(partitions, summary["representation"], options["zscored"])
     reference = options["reference"]
     main_group = list(MAIN_GROUP_ELEMENTS)
     vectors = _main_group(representations[reference], reference)
