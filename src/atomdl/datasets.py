@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
-from kedro.io import AbstractDataset, DatasetError
+from kedro.io import AbstractDataset, AbstractVersionedDataset, DatasetError, Version
 
 
 class C2dbStructuresDataset(AbstractDataset[None, pd.DataFrame]):
@@ -72,3 +72,51 @@ class OriginalAtom2VecDataset(AbstractDataset[None, pd.DataFrame]):
 
     def _describe(self) -> dict[str, Any]:
         return {"path": str(self._path), "optional": True}
+
+
+class VersionedTablesDataset(AbstractVersionedDataset[dict, dict]):
+    """A dict of named tables, one parquet file per name, in one versioned folder.
+
+    Kedro's PartitionedDataset cannot be versioned; the feature tables (one per task x
+    representation) must be. A save goes to a hidden folder first and is renamed into place,
+    so a failed save leaves no half-written version behind.
+    """
+
+    def __init__(
+        self,
+        filepath: str,
+        version: Version | None = None,
+        metadata: dict[str, Any] | None = None,
+    ):
+        import glob
+        import os.path
+
+        super().__init__(filepath=PurePosixPath(filepath), version=version,
+                         exists_function=os.path.exists, glob_function=glob.glob)  # fmt: skip
+        self.metadata = metadata
+
+    def load(self) -> dict[str, pd.DataFrame]:
+        folder = Path(self._get_load_path())
+        return {path.stem: pd.read_parquet(path) for path in sorted(folder.glob("*.parquet"))}
+
+    def save(self, data: dict[str, pd.DataFrame]) -> None:
+        import shutil
+
+        folder = Path(self._get_save_path())
+        staging = folder.parent / f".{folder.name}.partial"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        for name, table in data.items():
+            if not name or "/" in name or name.startswith("."):
+                raise DatasetError(f"{self._filepath}: {name!r} cannot name a table file")
+            table.to_parquet(staging / f"{name}.parquet", index=False)
+        staging.rename(folder)
+
+    def _exists(self) -> bool:
+        try:
+            return Path(self._get_load_path()).exists()
+        except DatasetError:
+            return False
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._filepath), "version": self._version}

@@ -1,10 +1,12 @@
-"""The release and embedding_analysis pipelines through a KedroSession on the real corpus."""
+"""release, embedding_analysis and featurization through one KedroSession on the real data."""
 
 import sqlite3
 
 import pandas as pd
 import pytest
 
+from atomdl.datasets import VersionedTablesDataset
+from atomdl.featurization import REJECT_COLUMNS
 from atomdl.pretraining.release import released_vectors
 from tests.conftest import EMBEDDED, SHARED_DATA, latest_version
 
@@ -24,7 +26,7 @@ REPRESENTATIONS = [
 ]  # fmt: skip
 
 
-def test_embedding_analysis_of_the_released_vectors(make_project, c2db_export_path):
+def test_analysis_and_features_from_the_released_vectors(make_project, c2db_export_path):
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
 
@@ -39,7 +41,7 @@ def test_embedding_analysis_of_the_released_vectors(make_project, c2db_export_pa
     bootstrap_project(project)
     params = {"embedding_analysis": {"mantel_permutations": 99}}
     with KedroSession.create(project_path=project, runtime_params=params) as session:
-        session.run(pipeline_names=["ingestion", "release", "embedding_analysis"])
+        session.run(pipeline_names=["ingestion", "release", "embedding_analysis", "featurization"])
 
     data = project / "data"
     vectors = pd.read_csv(
@@ -78,6 +80,21 @@ def test_embedding_analysis_of_the_released_vectors(make_project, c2db_export_pa
         folder = latest_version(data / "08_reporting" / f"embedding_figures_{fmt}")
         assert {p.stem for p in folder.iterdir()} == FIGURES
         assert all(p.read_bytes().startswith(magic) for p in folder.iterdir())
+
+    # featurization: one table per task x representation, the same materials in each
+    janus = VersionedTablesDataset(str(data / "04_feature" / "janus_features")).load()
+    expt_gap = VersionedTablesDataset(str(data / "04_feature" / "expt_gap_features")).load()
+    assert sorted(janus) == sorted(f"janus__{r}" for r in REPRESENTATIONS)
+    assert sorted(expt_gap) == sorted(f"expt_gap__{r}" for r in REPRESENTATIONS)
+    assert janus["janus__atom_dl"].shape == (93, 3 + 3 * 16 + 10)
+    assert expt_gap["expt_gap__magpie"].shape == (4604, 3 + 5 * 22)
+    ids = janus["janus__atom_dl"]["material_id"].tolist()
+    assert all(t["material_id"].tolist() == ids for t in janus.values())
+    for task in ("janus", "expt_gap"):
+        rejects = pd.read_csv(
+            latest_version(data / "08_reporting" / f"{task}_features_rejects.csv")
+        )
+        assert list(rejects.columns) == list(REJECT_COLUMNS) and rejects.empty
 
     with sqlite3.connect(project / "mlflow.db") as db:
         runs = db.execute("select run_uuid from runs").fetchall()

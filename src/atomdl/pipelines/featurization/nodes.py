@@ -1,0 +1,83 @@
+"""Featurization nodes: one feature table per task x representation, rejects reported."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+
+def _representations(
+    partitions: dict[str, Callable[[], pd.DataFrame]], summary: pd.DataFrame, chosen: list | None
+) -> list:
+    from atomdl.representations import Representation
+
+    sources = dict(zip(summary["representation"], summary["source"], strict=True))
+    names = list(sources) if chosen is None else list(chosen)
+    unknown = sorted(set(names) - set(partitions))
+    if unknown:
+        raise KeyError(
+            f"featurization.representations names {unknown}, which embedding_analysis did not "
+            f"build (it has {sorted(partitions)})"
+        )
+    return [Representation(n, partitions[n](), sources.get(n, "")) for n in names]
+
+
+def _featurize(task: str, build, representations: list) -> tuple[dict, pd.DataFrame]:
+    tables, rejects = {}, []
+    for representation in representations:
+        result = build(representation)
+        tables[f"{task}__{representation.name}"] = result.table
+        rejects.append(result.rejected)
+        logger.info(
+            "%s x %s: %d materials, %d features, %d set aside",
+            task, representation.name, len(result.table), result.features.shape[1],
+            len(result.rejected),
+        )  # fmt: skip
+    rejected = pd.concat(rejects, ignore_index=True)
+    if len(rejected):
+        logger.warning(
+            "%s: %d (material, representation) pairs set aside for missing elements; see the "
+            "reject report", task, len(rejected),
+        )  # fmt: skip
+    return tables, rejected
+
+
+def featurize_janus(
+    materials: pd.DataFrame,
+    partitions: dict[str, Callable[[], pd.DataFrame]],
+    summary: pd.DataFrame,
+    options: dict[str, Any],
+) -> tuple[dict, pd.DataFrame]:
+    """Janus MXY: M, X, Y vectors + structure features, for every representation."""
+    from atomdl.featurization import janus_features
+
+    settings = options["janus"]
+    selected = materials
+    if settings["only_with_gap"]:
+        selected = materials.loc[materials["has_gap"].astype(bool)].reset_index(drop=True)
+    logger.info("Janus task: %d of %d materials (only_with_gap=%s)", len(selected),
+                len(materials), settings["only_with_gap"])  # fmt: skip
+    representations = _representations(partitions, summary, options["representations"])
+    return _featurize(
+        "janus",
+        lambda r: janus_features(selected, r, target=settings["target"]),
+        representations,
+    )
+
+
+def featurize_expt_gap(
+    compositions: pd.DataFrame,
+    partitions: dict[str, Callable[[], pd.DataFrame]],
+    summary: pd.DataFrame,
+    options: dict[str, Any],
+) -> tuple[dict, pd.DataFrame]:
+    """Matbench expt_gap: amount-weighted pooled element vectors, for every representation."""
+    from atomdl.featurization import pooled_features
+
+    representations = _representations(partitions, summary, options["representations"])
+    return _featurize("expt_gap", lambda r: pooled_features(compositions, r), representations)

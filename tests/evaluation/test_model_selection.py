@@ -1,0 +1,140 @@
+"""Nested cross-validation: known answers, identical folds, no leakage, honest baselines."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from atomdl.evaluation.model_selection import (
+    corrected_resampled_ttest,
+    make_estimator,
+    nested_cv,
+    outer_folds,
+    paper_protocol,
+    prefixed_grid,
+)
+
+RNG = np.random.default_rng(0)
+N = 60
+
+
+def _table(features: np.ndarray, target: np.ndarray, order=None) -> pd.DataFrame:
+    table = pd.DataFrame(features, columns=[f"f{i}" for i in range(features.shape[1])])
+    table.insert(0, "material_id", [f"m{i:03d}" for i in range(len(target))])
+    table.insert(1, "formula", "X")
+    table.insert(2, "target", target)
+    return table if order is None else table.iloc[order].reset_index(drop=True)
+
+
+X = RNG.normal(size=(N, 3))
+Y_LINEAR = 2.0 * X[:, 0] - 1.0 * X[:, 1] + RNG.normal(0, 0.1, N)
+LINEAR = _table(X, Y_LINEAR)
+KRR_GRID = [{"kernel": ["poly"], "degree": [1, 3], "alpha": [0.001, 1.0], "coef0": [1.0]}]
+
+
+def test_the_protocol_recovers_a_linear_law_and_prefers_degree_one():
+    folds = outer_folds(LINEAR["material_id"], n_splits=5, n_repeats=2)
+    result = nested_cv(LINEAR, "krr", KRR_GRID, folds)
+    summary = result.summary()
+    # the noise is N(0, 0.1): the best possible MAE is about 0.08
+    assert 0.05 < summary["mae_mean"] < 0.13 and summary["r2_mean"] > 0.99
+    chosen = [json.loads(p)["degree"] for p in result.folds["best_params"]]
+    assert chosen.count(1) >= 8  # of 10 outer folds
+    baseline = nested_cv(LINEAR, "mean", None, folds).summary()
+    assert baseline["mae_mean"] > 10 * summary["mae_mean"]
+
+
+def test_every_material_is_predicted_once_per_repeat():
+    folds = outer_folds(LINEAR["material_id"], n_splits=5, n_repeats=3, seed=7)
+    result = nested_cv(LINEAR, "mean", None, folds)
+    counts = result.predictions.groupby("material_id")["repeat"].agg(["count", "nunique"])
+    assert (counts["count"] == 3).all() and (counts["nunique"] == 3).all()
+    assert result.folds[["n_train", "n_test"]].sum(axis=1).eq(N).all()
+
+
+def test_outer_folds_do_not_depend_on_row_order_or_features():
+    shuffled = _table(RNG.normal(size=(N, 5)), Y_LINEAR, order=RNG.permutation(N))
+    a = outer_folds(LINEAR["material_id"], n_repeats=2)
+    b = outer_folds(shuffled["material_id"], n_repeats=2)
+    pd.testing.assert_frame_equal(a, b)
+    first = nested_cv(LINEAR, "mean", None, a).predictions
+    second = nested_cv(shuffled, "mean", None, a).predictions
+    key = ["repeat", "fold", "material_id"]
+    pd.testing.assert_frame_equal(
+        first[key].sort_values(key).reset_index(drop=True),
+        second[key].sort_values(key).reset_index(drop=True),
+    )
+
+
+def test_no_scaler_ever_sees_a_row_of_its_outer_test_fold(monkeypatch):
+    from sklearn.preprocessing import StandardScaler
+
+    # the first feature is the row number: what a scaler was fitted on is what it saw
+    table = _table(np.column_stack([np.arange(N), X]), Y_LINEAR)
+    seen: list[set] = []
+    original = StandardScaler.fit
+
+    def recording_fit(self, data, y=None, **kwargs):
+        seen.append(set(np.asarray(data)[:, 0].astype(int)))
+        return original(self, data, y, **kwargs)
+
+    monkeypatch.setattr(StandardScaler, "fit", recording_fit)
+    folds = outer_folds(table["material_id"], n_splits=5, n_repeats=1)
+    for (_, _), members in folds.groupby(["repeat", "fold"]):
+        seen.clear()
+        nested_cv(table, "krr", KRR_GRID, members.assign(fold=0, repeat=0))
+        test_rows = {int(m[1:]) for m in members["material_id"]}
+        assert seen and all(not rows & test_rows for rows in seen)
+        assert max(len(rows) for rows in seen) == N - len(test_rows)  # the refit on all training
+
+
+def test_mean_predictor_mae_equals_a_hand_computation():
+    folds = outer_folds(LINEAR["material_id"], n_splits=4, n_repeats=2, seed=3)
+    result = nested_cv(LINEAR, "mean", None, folds)
+    target = LINEAR.set_index("material_id")["target"]
+    expected = []
+    for (_, _), members in folds.groupby(["repeat", "fold"]):
+        test = target.loc[members["material_id"]]
+        train = target.drop(members["material_id"])
+        expected.append(np.mean(np.abs(test - train.mean())))
+    assert result.folds["mae"].to_numpy() == pytest.approx(expected)
+
+
+def test_materials_missing_from_a_table_are_left_out_on_both_sides():
+    folds = outer_folds(LINEAR["material_id"], n_repeats=1)
+    result = nested_cv(LINEAR.iloc[5:], "mean", None, folds)
+    assert result.folds[["n_train", "n_test"]].sum(axis=1).eq(N - 5).all()
+
+
+def test_the_paper_protocol_reports_labelled_optimistic_scores():
+    outcome = paper_protocol(LINEAR, "krr", KRR_GRID)
+    assert set(outcome) >= {"mae_mean", "mae_std", "r2_mean", "best_params", "predictions"}
+    assert json.loads(outcome["best_params"])["degree"] == 1
+    assert len(outcome["predictions"]) == N and outcome["mae_mean"] < 0.13
+
+
+def test_corrected_resampled_ttest_matches_the_formula():
+    a = np.array([0.20, 0.22, 0.19, 0.25, 0.21])
+    b = np.array([0.25, 0.24, 0.26, 0.27, 0.22])
+    d = a - b
+    t_expected = d.mean() / np.sqrt((1 / 5 + 20 / 80) * d.var(ddof=1))
+    t, p = corrected_resampled_ttest(a, b, n_train=80, n_test=20)
+    assert t == pytest.approx(t_expected)
+    from scipy import stats
+
+    assert p == pytest.approx(2 * stats.t.sf(abs(t_expected), 4))
+    naive = stats.ttest_rel(a, b).pvalue
+    assert p > naive  # the correction is more careful than a plain paired t-test
+    assert corrected_resampled_ttest(a, a, 80, 20) == (0.0, 1.0)
+    with pytest.raises(ValueError, match="at least two"):
+        corrected_resampled_ttest([0.1], [0.2], 80, 20)
+
+
+def test_estimators_scale_inside_the_pipeline_and_grids_address_the_model():
+    estimator = make_estimator("svr")
+    assert [name for name, _ in estimator.steps] == ["scale", "model"]
+    assert prefixed_grid({"C": [1, 10]}) == [{"model__C": [1, 10]}]
+    assert prefixed_grid(None) == []
+    with pytest.raises(ValueError, match="unknown model 'gp'"):
+        make_estimator("gp")
