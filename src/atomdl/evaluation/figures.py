@@ -22,6 +22,9 @@ __all__ = [
     "dendrogram_figure",
     "dendrogram_panels",
     "display_name",
+    "mae_bar_chart",
+    "parity_figure",
+    "parity_grid",
     "pca_figure",
     "similarity_heatmap",
     "valence_figure",
@@ -171,4 +174,77 @@ def similarity_heatmap(vectors: pd.DataFrame, title: str) -> Figure:
     ax.set_yticks(range(n), order, fontsize=7)
     ax.set_title(title)
     figure.colorbar(image, ax=ax, shrink=0.6, label="cosine similarity")
+    return figure
+
+
+def mae_bar_chart(summary: pd.DataFrame, title: str, baseline: float | None = None) -> Figure:
+    """Figure 7: MAE (mean +- std over outer folds) by model, one bar per representation."""
+    models = list(dict.fromkeys(summary["model"]))
+    representations = list(dict.fromkeys(summary["representation"]))
+    width = 0.8 / len(representations)
+    figure = _figure(figsize=(max(8, 1.2 * len(models) * len(representations) / 3), 5))
+    ax = figure.add_subplot()
+    colours = [f"C{i % 10}" for i in range(len(representations))]
+    table = summary.set_index(["model", "representation"])
+    for i, representation in enumerate(representations):
+        rows = [table.loc[(m, representation)] if (m, representation) in table.index else None
+                for m in models]  # fmt: skip
+        ax.bar(
+            np.arange(len(models)) + (i - (len(representations) - 1) / 2) * width,
+            [r["mae_mean"] if r is not None else np.nan for r in rows],
+            width,
+            yerr=[r["mae_std"] if r is not None else np.nan for r in rows],
+            label=display_name(representation),
+            color=colours[i],
+            capsize=2,
+        )
+    if baseline is not None:
+        ax.axhline(baseline, color="black", linestyle="--", lw=1, label="mean predictor")
+    ax.set_xticks(range(len(models)), [m.upper() for m in models])
+    ax.set_ylabel("MAE (eV), mean +- std over outer folds")
+    ax.set_title(title)
+    figure.legend(fontsize=8, frameon=False, loc="outside right upper")
+    return figure
+
+
+def parity_grid(predictions: pd.DataFrame, title: str) -> Figure:
+    """Out-of-fold prediction against the target, one panel per model x representation."""
+    models = list(dict.fromkeys(predictions["model"]))
+    representations = list(dict.fromkeys(predictions["representation"]))
+    figure = _figure(figsize=(2.4 * len(representations), 2.4 * len(models)))
+    low = min(predictions["target"].min(), predictions["prediction"].min())
+    high = max(predictions["target"].max(), predictions["prediction"].max())
+    for i, model in enumerate(models):
+        for j, representation in enumerate(representations):
+            ax = figure.add_subplot(len(models), len(representations),
+                                    i * len(representations) + j + 1)  # fmt: skip
+            rows = predictions.loc[
+                (predictions["model"] == model) & (predictions["representation"] == representation)
+            ]
+            ax.scatter(rows["target"], rows["prediction"], s=6, alpha=0.4)
+            ax.plot([low, high], [low, high], color="#999999", lw=0.8)
+            ax.set_xlim(low, high)
+            ax.set_ylim(low, high)
+            ax.tick_params(labelsize=6)
+            if i == 0:
+                ax.set_title(display_name(representation), fontsize=8)
+            if j == 0:
+                ax.set_ylabel(f"{model.upper()}\npredicted (eV)", fontsize=8)
+            if i == len(models) - 1:
+                ax.set_xlabel("target (eV)", fontsize=8)
+    figure.suptitle(title)
+    return figure
+
+
+def parity_figure(predictions: pd.DataFrame, title: str) -> Figure:
+    """One model's out-of-fold predictions against the target (for its MLflow run)."""
+    figure = _figure(figsize=(5, 5))
+    ax = figure.add_subplot()
+    ax.scatter(predictions["target"], predictions["prediction"], s=10, alpha=0.5)
+    low = min(predictions["target"].min(), predictions["prediction"].min())
+    high = max(predictions["target"].max(), predictions["prediction"].max())
+    ax.plot([low, high], [low, high], color="#999999", lw=0.8)
+    ax.set_xlabel("target (eV)")
+    ax.set_ylabel("out-of-fold prediction (eV)")
+    ax.set_title(title)
     return figure

@@ -4,6 +4,7 @@ import sqlite3
 
 import pandas as pd
 import pytest
+from kedro.io import Version
 
 from atomdl.datasets import VersionedTablesDataset
 from atomdl.featurization import REJECT_COLUMNS
@@ -82,8 +83,12 @@ def test_analysis_and_features_from_the_released_vectors(make_project, c2db_expo
         assert all(p.read_bytes().startswith(magic) for p in folder.iterdir())
 
     # featurization: one table per task x representation, the same materials in each
-    janus = VersionedTablesDataset(str(data / "04_feature" / "janus_features")).load()
-    expt_gap = VersionedTablesDataset(str(data / "04_feature" / "expt_gap_features")).load()
+    janus = VersionedTablesDataset(
+        str(data / "04_feature" / "janus_features"), Version(None, None)
+    ).load()
+    expt_gap = VersionedTablesDataset(
+        str(data / "04_feature" / "expt_gap_features"), Version(None, None)
+    ).load()
     assert sorted(janus) == sorted(f"janus__{r}" for r in REPRESENTATIONS)
     assert sorted(expt_gap) == sorted(f"expt_gap__{r}" for r in REPRESENTATIONS)
     assert janus["janus__atom_dl"].shape == (93, 3 + 3 * 16 + 10)

@@ -1,0 +1,122 @@
+"""featurization -> model_selection through a KedroSession on the real data, reduced repeats."""
+
+import sqlite3
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from kedro.io import Version
+
+from atomdl.datasets import VersionedTablesDataset
+from tests.conftest import EMBEDDED, latest_version
+
+pytestmark = pytest.mark.integration
+
+REPRESENTATIONS = ["atom_dl", "magpie", "random"]
+MODELS = ["mean", "rf", "krr", "svr"]
+SMALL = {
+    "embedding_analysis": {"mantel_permutations": 9},
+    "featurization": {"representations": REPRESENTATIONS},
+    "model_selection": {
+        "tasks": {
+            "janus": {
+                "outer": {"repeats": 2},
+                "grids": {
+                    "rf": {"n_estimators": [10, 30]},
+                    "krr": [{"kernel": ["poly"], "degree": [1, 2], "alpha": [1.0]}],
+                    "svr": [{"kernel": ["rbf"], "C": [1.0, 10.0], "gamma": [0.01]}],
+                },
+            },
+            "expt_gap": {
+                "max_materials": 120,
+                "outer": {"repeats": 1},
+                "grids": {
+                    "rf": {"n_estimators": [10]},
+                    "krr": [{"kernel": ["rbf"], "alpha": [0.1], "gamma": [0.01]}],
+                    "svr": [{"kernel": ["rbf"], "C": [1.0], "gamma": [0.01]}],
+                },
+            },
+        }
+    },
+}
+
+
+def test_model_selection_on_the_real_janus_and_expt_gap_data(make_project, c2db_export_path):
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    project = make_project(
+        {
+            "oqmd_formulas.csv.gz": EMBEDDED / "oqmd_formulas.csv.gz",
+            "matbench_expt_gap.csv": EMBEDDED / "matbench_expt_gap.csv",
+            "c2db_table_export.csv": c2db_export_path,
+        }
+    )
+    bootstrap_project(project)
+    pipelines = ["ingestion", "release", "embedding_analysis", "featurization", "model_selection"]
+    with KedroSession.create(project_path=project, runtime_params=SMALL) as session:
+        session.run(pipeline_names=pipelines)
+    reports = project / "data" / "08_reporting"
+
+    results = pd.read_csv(latest_version(reports / "janus_cv_results.csv"))
+    assert len(results) == len(REPRESENTATIONS) * len(MODELS) * 2  # nested and paper protocol
+    nested = results.loc[results["protocol"] == "nested"].set_index(["representation", "model"])
+    assert nested["n_materials"].eq(93).all()
+    assert nested.loc[("atom_dl", "krr"), "mae_mean"] < nested.loc[("atom_dl", "mean"), "mae_mean"]
+    assert np.isnan(nested.loc[("atom_dl", "rf"), "p_vs_reference"])
+    for representation in ("magpie", "random"):
+        p_values = nested.loc[representation, "p_vs_reference"].drop("mean")
+        assert ((p_values > 0) & (p_values <= 1)).all()
+
+    folds = pd.read_csv(latest_version(reports / "janus_cv_folds.csv"))
+    assert len(folds) == len(REPRESENTATIONS) * len(MODELS) * 2 * 5
+    sizes = folds.pivot_table(index=["repeat", "fold"], columns="representation", values="n_test")
+    assert (sizes.nunique(axis=1) == 1).all()  # identical outer folds for every representation
+
+    janus = VersionedTablesDataset(
+        str(project / "data" / "04_feature" / "janus_features"), Version(None, None)
+    ).load()["janus__atom_dl"]
+    table4 = pd.read_csv(latest_version(reports / "janus_oof_predictions.csv"))
+    assert len(table4) == 93 and set(table4["material_id"]) == set(janus["material_id"])
+    assert {f"{m}__{r}" for m in MODELS for r in REPRESENTATIONS} <= set(table4.columns)
+
+    expt = pd.read_csv(latest_version(reports / "expt_gap_cv_results.csv"))
+    assert expt["n_materials"].eq(120).all() and len(expt) == 24
+    markdown = latest_version(reports / "janus_cv_results.md").read_text()
+    assert "| janus" in markdown and "paper (optimistic)" in markdown
+    for task in ("janus", "expt_gap"):
+        for fmt, magic in (("png", b"\x89PNG"), ("svg", b"<?xml")):
+            folder = latest_version(reports / f"{task}_model_selection_figures_{fmt}")
+            names = {p.name for p in folder.iterdir()}
+            assert names == {f"{task}_mae_by_model.{fmt}", f"{task}_parity.{fmt}"}
+            assert all(p.read_bytes().startswith(magic) for p in folder.iterdir())
+
+    with sqlite3.connect(project / "mlflow.db") as db:
+        runs = db.execute("select run_uuid, name from runs").fetchall()
+        parent = db.execute(
+            "select run_uuid from runs where run_uuid not in "
+            "(select run_uuid from tags where key = 'mlflow.parentRunId')"
+        ).fetchall()
+        children = dict(
+            db.execute(
+                "select t.value, r.run_uuid from runs r join tags t on t.run_uuid = "
+                "r.run_uuid and t.key = 'mlflow.runName'"
+            ).fetchall()  # fmt: skip
+        )
+        krr = children["janus/atom_dl/krr"]
+        metrics = {k for (k,) in db.execute("select key from metrics where run_uuid=?", (krr,))}
+        steps = db.execute(
+            "select count(*) from metrics where run_uuid=? and key='fold_mae'", (krr,)
+        ).fetchone()[0]
+        params = dict(db.execute("select key, value from params where run_uuid=?", (krr,)))
+    assert len(parent) == 1 and len(runs) == 1 + 2 * len(REPRESENTATIONS) * len(MODELS)
+    assert {"mae_mean", "mae_std", "rmse_mean", "r2_mean", "paper_mae_mean"} <= metrics
+    assert steps == 10 and '"degree": [1, 2]' in params["grid"]
+    mlflow.set_tracking_uri(f"sqlite:///{project / 'mlflow.db'}")
+    model = mlflow.sklearn.load_model(f"runs:/{krr}/model")
+    features = janus.drop(columns=["material_id", "formula", "target"]).to_numpy()
+    assert model.predict(features).shape == (93,)
+    assert [name for name, _ in model.steps] == ["scale", "model"]
+    artifacts = mlflow.MlflowClient().list_artifacts(krr)
+    assert {"parity.png", "folds.csv"} <= {a.path for a in artifacts}  # the model: loaded above
