@@ -137,6 +137,15 @@ def _search(model: str, grid: list[dict], inner_splits: int, seed: int, n_jobs: 
     )
 
 
+def _fit(search, features: np.ndarray, target: np.ndarray) -> None:
+    """Fit without joblib's memory-mapping of large arrays: the worker processes get copies,
+    and no shared-memory folders are left for the resource tracker to complain about."""
+    from joblib import parallel_config
+
+    with parallel_config(max_nbytes=None):
+        search.fit(features, target)
+
+
 def _best_params(fitted) -> dict:
     params = getattr(fitted, "best_params_", {})
     return {key.removeprefix("model__"): value for key, value in params.items()}
@@ -162,7 +171,7 @@ def nested_cv(
         test = position.reindex(members["material_id"]).dropna().astype(int).to_numpy()
         train = np.setdiff1d(np.arange(len(ids)), test)
         search = _search(model, grid, inner_splits, seed + int(repeat), n_jobs)
-        search.fit(features[train], target[train])
+        _fit(search, features[train], target[train])
         predicted = search.predict(features[test])
         fold_rows.append(
             {
@@ -203,7 +212,7 @@ def paper_protocol(
 
     ids, features, target = _split(table)
     search = _search(model, prefixed_grid(grid), n_splits, seed, n_jobs)
-    search.fit(features, target)
+    _fit(search, features, target)
     chosen = getattr(search, "best_estimator_", search)
     splitter = KFold(n_splits=n_splits, shuffle=True, random_state=seed)
     scores, predicted = [], np.empty_like(target)

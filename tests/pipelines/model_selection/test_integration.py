@@ -85,6 +85,8 @@ def test_model_selection_on_the_real_janus_and_expt_gap_data(make_project, c2db_
     assert expt["n_materials"].eq(120).all() and len(expt) == 24
     markdown = latest_version(reports / "janus_cv_results.md").read_text()
     assert "| janus" in markdown and "paper (optimistic)" in markdown
+    assert "outer 5-fold x 2 repeats" in markdown  # reduced settings say so in the output
+    assert "120 materials" in expt["settings"].iloc[0]
     for task in ("janus", "expt_gap"):
         for fmt, magic in (("png", b"\x89PNG"), ("svg", b"<?xml")):
             folder = latest_version(reports / f"{task}_model_selection_figures_{fmt}")

@@ -55,10 +55,9 @@ def select_models(
     folds = outer_folds(sorted(all_ids), outer["splits"], outer["repeats"], outer["seed"])
     protocol = (
         f"nested CV: outer {outer['splits']}-fold x {outer['repeats']} repeats, inner "
-        f"{options['inner_splits']}-fold grid search"
+        f"{options['inner_splits']}-fold grid search, {len(all_ids)} materials"
     )
-    logger.info("%s: %s, %d materials, %d representations", task, protocol, len(all_ids),
-                len(tables))  # fmt: skip
+    logger.info("%s: %s, %d representations", task, protocol, len(tables))
     rows, fold_scores, predictions = [], [], []
     for key, table in tables.items():
         representation = key.split("__", 1)[1]
@@ -82,6 +81,8 @@ def select_models(
                         representation, model, result.summary()["mae_mean"],
                         result.summary()["mae_std"], paper["mae_mean"])  # fmt: skip
     results = pd.DataFrame(rows)
+    results.insert(4, "settings", np.where(results["protocol"] == "nested", protocol,
+                   f"grid search + {outer['splits']}-fold CV on the same data"))  # fmt: skip
     folds_table = pd.concat(fold_scores, ignore_index=True)
     results = _with_significance(results, folds_table, options["reference"])
     oof = pd.concat(predictions, ignore_index=True)
@@ -155,4 +156,5 @@ def _figures(task: str, results: pd.DataFrame, oof: pd.DataFrame) -> dict:
 def _markdown(results: pd.DataFrame) -> str:
     columns = ["task", "representation", "model", "protocol", "mae_mean", "mae_std", "rmse_mean",
                "r2_mean", "p_vs_reference"]  # fmt: skip
-    return results[columns].to_markdown(index=False, floatfmt=".3f")
+    settings = " / ".join(dict.fromkeys(results["settings"]))
+    return f"Settings: {settings}\n\n" + results[columns].to_markdown(index=False, floatfmt=".3f")
