@@ -115,10 +115,11 @@ def pooled_features(
     )
     kept = compositions.loc[[not m for m in missing]].reset_index(drop=True)
     vectors = representation.vectors
-    lengths = kept["elements"].map(len).to_numpy()
+    lengths = kept["elements"].map(len).to_numpy(dtype=int)
     owner = np.repeat(np.arange(len(kept)), lengths)
-    flat = vectors.loc[np.concatenate(kept["elements"].to_numpy())].to_numpy()
-    amounts = np.concatenate(kept["amounts"].to_numpy()).astype(float)
+    symbols = [s for elements in kept["elements"] for s in elements]
+    flat = vectors.loc[symbols].to_numpy().reshape(len(symbols), vectors.shape[1])
+    amounts = np.array([a for row in kept["amounts"] for a in row], dtype=float)
     totals = np.bincount(owner, weights=amounts, minlength=len(kept))
     weights = amounts / totals[owner]
 

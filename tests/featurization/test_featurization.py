@@ -109,3 +109,12 @@ def test_janus_features_on_the_real_export(c2db_export):
     mosse = result.table.loc[result.table["formula"] == "MoSSe"]
     assert len(mosse) >= 1
     assert (result.table["target"] > 0).all()
+
+
+def test_when_every_composition_is_set_aside_the_table_is_empty_not_broken():
+    compositions = pd.DataFrame(
+        {"row": [0], "formula": ["Te"], "elements": [["Te"]], "amounts": [[1.0]], "target": [0.3]}
+    )
+    result = pooled_features(compositions, VECTORS)
+    assert result.table.empty and result.features.shape == (0, 5 * 2)
+    assert result.rejected["missing_elements"].tolist() == ["Te"]

@@ -1,4 +1,5 @@
-"""MLflow records of an embedding analysis (the active run, when there is one; Kedro-free)."""
+"""MLflow records of embedding analyses and model selection (the active run, when there is one;
+Kedro-free)."""
 
 from __future__ import annotations
 
