@@ -27,9 +27,14 @@ def _embedded(c2db=None):
     return raw
 
 
-def _mlflow_runs(project):
+def _mlflow_runs(project, nested: bool = False):
+    """(name, status) of the top-level runs, or of the runs nested in them."""
     with sqlite3.connect(project / "mlflow.db") as db:
-        return db.execute("select name, status from runs").fetchall()
+        return db.execute(
+            "select name, status from runs where run_uuid "
+            + ("in" if nested else "not in")
+            + " (select run_uuid from tags where key = 'mlflow.parentRunId')"
+        ).fetchall()
 
 
 def test_ingestion_of_the_real_data(make_project, c2db_export_path):
@@ -167,3 +172,7 @@ def test_readme_main_job_runs_on_the_embedded_data_alone(make_project):
     assert (project / "data" / "03_primary" / "oqmd_compositions.parquet").exists()
     assert not (project / "data" / "03_primary" / "janus_materials.parquet").exists()
     assert _mlflow_runs(project) == [("__default__", "FINISHED")]
+    # expt_gap model selection: 9 representations (no original Atom2Vec files here) x 4 models
+    nested = _mlflow_runs(project, nested=True)
+    assert len(nested) == 36 and {status for _, status in nested} == {"FINISHED"}
+    assert "1 repeats" in log  # the CPU protocol says what it is
