@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from atomdl.featurization import ID_COLUMNS
+
 __all__ = [
     "MODELS",
     "NestedResult",
@@ -32,7 +34,6 @@ __all__ = [
 ]
 
 MODELS = ("mean", "rf", "krr", "svr")
-_ID_COLUMNS = ("material_id", "formula", "target")
 
 
 def make_estimator(model: str, seed: int = 0):
@@ -110,13 +111,13 @@ class NestedResult:
 
 
 def _split(table: pd.DataFrame):
-    missing = [c for c in _ID_COLUMNS if c not in table.columns]
+    missing = [c for c in ID_COLUMNS if c not in table.columns]
     if missing:
         raise KeyError(f"a feature table needs the columns {missing}")
     ids = table["material_id"].astype(str).to_numpy()
     if len(set(ids)) != len(ids):
         raise ValueError("material ids repeat in the feature table")
-    features = table.drop(columns=list(_ID_COLUMNS)).to_numpy(dtype=float)
+    features = table.drop(columns=list(ID_COLUMNS)).to_numpy(dtype=float)
     return ids, features, table["target"].to_numpy(dtype=float)
 
 

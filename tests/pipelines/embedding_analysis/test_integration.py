@@ -111,9 +111,10 @@ def test_analysis_and_features_from_the_released_vectors(make_project, c2db_expo
     assert {f"nn_same_group.{r}" for r in REPRESENTATIONS} <= metric_keys
     assert "cluster_ari.atom_dl" in metric_keys and "mantel_r_vs_atom_dl.magpie" in metric_keys
     assert tags["atom_dl_source"] == "release"
-    artifacts = project / "mlruns"
-    logged = (
-        {p.name for p in project.rglob("*") if p.is_file()} if not artifacts.exists() else set()
-    )
-    logged |= {p.name for p in artifacts.rglob("*") if p.is_file()} if artifacts.exists() else set()
-    assert {"embedding_metrics.csv", "figure_4_dendrogram.png", "RELEASE.json"} <= logged
+    import mlflow
+
+    mlflow.set_tracking_uri(f"sqlite:///{project / 'mlflow.db'}")
+    client = mlflow.MlflowClient()
+    logged = {a.path for a in client.list_artifacts(run_id)}
+    logged |= {a.path for a in client.list_artifacts(run_id, "figures")}
+    assert {"embedding_metrics.csv", "figures/figure_4_dendrogram.png", "RELEASE.json"} <= logged
