@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from atomdl.evaluation.model_selection import (
+    compare_representations,
     corrected_resampled_ttest,
     make_estimator,
     nested_cv,
@@ -101,6 +102,29 @@ def test_mean_predictor_mae_equals_a_hand_computation():
     assert result.folds["mae"].to_numpy() == pytest.approx(expected)
 
 
+def test_a_one_point_grid_is_fitted_directly_as_a_grid_search_would_refit_it(monkeypatch):
+    from sklearn.model_selection import GridSearchCV
+
+    folds = outer_folds(LINEAR["material_id"], n_splits=5, n_repeats=2)
+    point = {"n_estimators": [7], "max_features": ["sqrt"]}
+    monkeypatch.setattr(GridSearchCV, "fit", lambda *a, **k: pytest.fail("inner search ran"))
+    result = nested_cv(LINEAR, "rf", point, folds)
+    assert {json.loads(p)["n_estimators"] for p in result.folds["best_params"]} == {7}
+    target = LINEAR.set_index("material_id")
+    features = target.drop(columns=["formula", "target"])
+    for (repeat, _), members in folds.groupby(["repeat", "fold"]):
+        train = target.drop(members["material_id"])
+        forest = make_estimator("rf", seed=int(repeat)).set_params(
+            model__n_estimators=7, model__max_features="sqrt"
+        )
+        forest.fit(features.loc[train.index], train["target"])
+        expected = forest.predict(features.loc[members["material_id"]])
+        got = result.predictions.loc[result.predictions["repeat"].eq(repeat)]
+        got = got.set_index("material_id").loc[members["material_id"], "prediction"]
+        assert got.to_numpy() == pytest.approx(expected)
+    assert json.loads(paper_protocol(LINEAR, "rf", point)["best_params"])["n_estimators"] == 7
+
+
 def test_materials_missing_from_a_table_are_left_out_on_both_sides():
     folds = outer_folds(LINEAR["material_id"], n_repeats=1)
     result = nested_cv(LINEAR.iloc[5:], "mean", None, folds)
@@ -138,3 +162,34 @@ def test_estimators_scale_inside_the_pipeline_and_grids_address_the_model():
     assert prefixed_grid(None) == []
     with pytest.raises(ValueError, match="unknown model 'gp'"):
         make_estimator("gp")
+
+
+def test_comparing_representations_scores_each_on_the_same_folds_and_tests_against_the_reference():
+    noise = _table(RNG.normal(size=(N, 3)), Y_LINEAR, order=RNG.permutation(N))
+    seen = []
+    comparison = compare_representations(
+        {"noise": noise, "informative": LINEAR},
+        ["mean", "krr"],
+        {"krr": KRR_GRID},
+        reference="informative",
+        n_repeats=2,
+        on_result=lambda representation, model, nested, paper: seen.append((representation, model)),
+    )
+    assert seen == [("informative", "mean"), ("informative", "krr"), ("noise", "mean"),
+                    ("noise", "krr")]  # fmt: skip
+    results = comparison.results.set_index(["representation", "model", "protocol"])
+    assert len(results) == 8
+    krr = results.xs(("krr", "nested"), level=["model", "protocol"])
+    assert krr.loc["informative", "mae_mean"] < 0.13 < krr.loc["noise", "mae_mean"]
+    assert krr.loc["noise", "p_vs_reference"] < 0.01 and np.isnan(
+        krr.loc["informative", "p_vs_reference"]
+    )
+    # identical outer folds: each (repeat, fold) holds the same materials for both
+    members = comparison.predictions.groupby(["representation", "repeat", "fold"])["material_id"]
+    members = members.apply(frozenset).unstack("representation")
+    assert (members["noise"] == members["informative"]).all()
+    table4 = comparison.prediction_table()
+    assert len(table4) == N and {"krr__informative", "mean__noise"} <= set(table4.columns)
+    assert comparison.markdown().startswith("Settings: nested CV: outer 5-fold x 2 repeats")
+    with pytest.raises(KeyError, match="reference 'atom_dl'"):
+        compare_representations({"noise": noise}, ["mean"], {}, reference="atom_dl")

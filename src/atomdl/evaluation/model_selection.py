@@ -12,7 +12,8 @@ The paper's own protocol is kept (``paper_protocol``), labelled, for comparison.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,9 +22,14 @@ from scipy import stats
 
 from atomdl.featurization import ID_COLUMNS
 
+logger = logging.getLogger(__name__)
+
 __all__ = [
     "MODELS",
+    "Comparison",
     "NestedResult",
+    "compare_representations",
+    "describe_protocol",
     "corrected_resampled_ttest",
     "make_estimator",
     "nested_cv",
@@ -31,6 +37,7 @@ __all__ = [
     "paper_protocol",
     "prefixed_grid",
     "regression_metrics",
+    "results_markdown",
 ]
 
 MODELS = ("mean", "rf", "krr", "svr")
@@ -122,12 +129,16 @@ def _split(table: pd.DataFrame):
 
 
 def _search(model: str, grid: list[dict], inner_splits: int, seed: int, n_jobs: int):
-    from sklearn.model_selection import GridSearchCV, KFold
+    """The estimator to fit on a training part, and the parameters it fixes when the grid has
+    a single point: that point is the model a grid search would refit, so the inner fits that
+    could only confirm it are skipped."""
+    from sklearn.model_selection import GridSearchCV, KFold, ParameterGrid
 
     estimator = make_estimator(model, seed)
-    if not grid:
-        return estimator
-    return GridSearchCV(
+    points = list(ParameterGrid(grid)) if grid else [{}]
+    if len(points) == 1:
+        return estimator.set_params(**points[0]), points[0]
+    search = GridSearchCV(
         estimator,
         grid,
         cv=KFold(n_splits=inner_splits, shuffle=True, random_state=seed),
@@ -136,6 +147,7 @@ def _search(model: str, grid: list[dict], inner_splits: int, seed: int, n_jobs: 
         refit=True,
         error_score="raise",
     )
+    return search, None
 
 
 def _fit(search, features: np.ndarray, target: np.ndarray) -> None:
@@ -147,9 +159,10 @@ def _fit(search, features: np.ndarray, target: np.ndarray) -> None:
         search.fit(features, target)
 
 
-def _best_params(fitted) -> dict:
-    params = getattr(fitted, "best_params_", {})
-    return {key.removeprefix("model__"): value for key, value in params.items()}
+def _best_params(search, fixed: dict | None) -> str:
+    params = search.best_params_ if fixed is None else fixed
+    return json.dumps({key.removeprefix("model__"): value for key, value in params.items()},
+                      sort_keys=True)  # fmt: skip
 
 
 def nested_cv(
@@ -171,7 +184,7 @@ def nested_cv(
     for (repeat, fold), members in folds.groupby(["repeat", "fold"], sort=True):
         test = position.reindex(members["material_id"]).dropna().astype(int).to_numpy()
         train = np.setdiff1d(np.arange(len(ids)), test)
-        search = _search(model, grid, inner_splits, seed + int(repeat), n_jobs)
+        search, fixed = _search(model, grid, inner_splits, seed + int(repeat), n_jobs)
         _fit(search, features[train], target[train])
         predicted = search.predict(features[test])
         fold_rows.append(
@@ -181,7 +194,7 @@ def nested_cv(
                 "n_train": len(train),
                 "n_test": len(test),
                 **regression_metrics(target[test], predicted),
-                "best_params": json.dumps(_best_params(search), sort_keys=True),
+                "best_params": _best_params(search, fixed),
             }
         )
         prediction_rows.append(
@@ -212,9 +225,9 @@ def paper_protocol(
     from sklearn.model_selection import KFold
 
     ids, features, target = _split(table)
-    search = _search(model, prefixed_grid(grid), n_splits, seed, n_jobs)
+    search, fixed = _search(model, prefixed_grid(grid), n_splits, seed, n_jobs)
     _fit(search, features, target)
-    chosen = getattr(search, "best_estimator_", search)
+    chosen = search if fixed is not None else search.best_estimator_
     splitter = KFold(n_splits=n_splits, shuffle=True, random_state=seed)
     scores, predicted = [], np.empty_like(target)
     for train, test in splitter.split(features):
@@ -227,7 +240,7 @@ def paper_protocol(
     }
     return {
         **summary,
-        "best_params": json.dumps(_best_params(search), sort_keys=True),
+        "best_params": _best_params(search, fixed),
         "predictions": pd.DataFrame(
             {"material_id": ids, "target": target, "prediction": predicted}
         ),
@@ -257,3 +270,126 @@ def corrected_resampled_ttest(
         )
     t = difference.mean() / np.sqrt((1 / folds + n_test / n_train) * variance)
     return float(t), float(2 * stats.t.sf(abs(t), df=folds - 1))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Every representation x model of one task, scored on the same outer folds."""
+
+    results: pd.DataFrame  # per representation x model x protocol: summaries, t/p vs reference
+    folds: pd.DataFrame  # per outer fold: scores and chosen parameters
+    predictions: pd.DataFrame  # out-of-fold predictions, every repeat
+    settings: str  # the nested protocol, in words
+
+    def prediction_table(self) -> pd.DataFrame:
+        """Table 4 for every material: the target and each model x representation's
+        out-of-fold prediction, averaged over the repeats."""
+        targets = self.predictions.drop_duplicates("material_id")[["material_id", "target"]]
+        wide = (
+            self.predictions.groupby(["material_id", "model", "representation"])["prediction"]
+            .mean()
+            .unstack(["model", "representation"])
+        )
+        wide.columns = [f"{model}__{representation}" for model, representation in wide.columns]
+        return targets.merge(wide.reset_index(), on="material_id", how="left")
+
+    def markdown(self) -> str:
+        return results_markdown(self.results)
+
+
+def results_markdown(results: pd.DataFrame) -> str:
+    """The results table in Markdown, headed by the protocols that made it."""
+    columns = ["task", "representation", "model", "protocol", "mae_mean", "mae_std", "rmse_mean",
+               "r2_mean", "p_vs_reference"]  # fmt: skip
+    settings = " / ".join(dict.fromkeys(results["settings"]))
+    table = results[[c for c in columns if c in results.columns]]
+    return f"Settings: {settings}\n\n" + table.to_markdown(index=False, floatfmt=".3f")
+
+
+def compare_representations(
+    tables: Mapping[str, pd.DataFrame],
+    models: Sequence[str],
+    grids: Mapping[str, Sequence[dict] | dict | None],
+    *,
+    reference: str | None = None,
+    n_splits: int = 5,
+    n_repeats: int = 10,
+    seed: int = 0,
+    inner_splits: int = 5,
+    n_jobs: int = 1,
+    paper: bool = True,
+    on_result: Callable[[str, str, NestedResult, dict | None], None] | None = None,
+) -> Comparison:
+    """Nested CV of each model on each representation's feature table (keyed by name), on
+    outer folds drawn once from all materials; the paper's protocol beside it when ``paper``;
+    each representation's per-fold MAE tested against ``reference``'s, model by model.
+
+    ``on_result(representation, model, nested, paper_outcome)`` is called after each pair
+    (to track it, say) so a long comparison reports as it goes.
+    """
+    if reference is not None and reference not in tables:
+        raise KeyError(f"reference {reference!r} is not among the tables {sorted(tables)}")
+    ordered = sorted(tables, key=lambda name: (name != reference, name))
+    all_ids = sorted(set().union(*(set(map(str, t["material_id"])) for t in tables.values())))
+    folds = outer_folds(all_ids, n_splits, n_repeats, seed)
+    settings = describe_protocol(n_splits, n_repeats, inner_splits, len(all_ids))
+    rows, fold_scores, predictions = [], [], []
+    for representation in ordered:
+        table = tables[representation]
+        for model in models:
+            grid = grids.get(model)
+            labels = {"representation": representation, "model": model}
+            result = nested_cv(table, model, grid, folds, inner_splits, seed, n_jobs)
+            summary = result.summary()
+            rows.append({**labels, "protocol": "nested", "settings": settings,
+                         "n_materials": len(table), **summary,
+                         "best_params_most_chosen": _most_chosen(result.folds)})  # fmt: skip
+            outcome = paper_protocol(table, model, grid, n_splits, seed, n_jobs) if paper else None
+            if outcome is not None:
+                rows.append({**labels, "protocol": "paper (optimistic)",
+                             "settings": f"grid search + {n_splits}-fold CV on the same data",
+                             "n_materials": len(table),
+                             **{k: v for k, v in outcome.items() if k.endswith(("_mean", "_std"))},
+                             "best_params_most_chosen": outcome["best_params"]})  # fmt: skip
+            fold_scores.append(result.folds.assign(**labels))
+            predictions.append(result.predictions.assign(**labels))
+            aside = f" (paper protocol {outcome['mae_mean']:.3f})" if outcome else ""
+            logger.info("%s x %s: MAE %.3f +- %.3f%s", representation, model,
+                        summary["mae_mean"], summary["mae_std"], aside)  # fmt: skip
+            if on_result is not None:
+                on_result(representation, model, result, outcome)
+    fold_table = pd.concat(fold_scores, ignore_index=True)
+    results = pd.DataFrame(rows)
+    if reference is not None:
+        results = _significance(results, fold_table, reference)
+    return Comparison(results, fold_table, pd.concat(predictions, ignore_index=True), settings)
+
+
+def describe_protocol(n_splits: int, n_repeats: int, inner_splits: int, n_materials: int) -> str:
+    """The nested protocol in words, as results tables and MLflow runs carry it."""
+    return (
+        f"nested CV: outer {n_splits}-fold x {n_repeats} repeats, inner {inner_splits}-fold "
+        f"grid search, {n_materials} materials"
+    )
+
+
+def _most_chosen(folds: pd.DataFrame) -> str:
+    return pd.Series(folds["best_params"]).mode().iloc[0]
+
+
+def _significance(results: pd.DataFrame, folds: pd.DataFrame, reference: str) -> pd.DataFrame:
+    """Corrected resampled t-test of each representation's per-fold MAE against the
+    reference's, model by model, on the identical outer folds (nested rows only)."""
+    results = results.assign(t_vs_reference=np.nan, p_vs_reference=np.nan)
+    for (model, representation), group in folds.groupby(["model", "representation"]):
+        base = folds.loc[(folds["model"] == model) & (folds["representation"] == reference)]
+        if representation == reference or base.empty:
+            continue
+        paired = group.merge(base, on=["repeat", "fold"], suffixes=("", "_ref"))
+        t, p = corrected_resampled_ttest(paired["mae"], paired["mae_ref"],
+                                         int(paired["n_train"].mean()),
+                                         int(paired["n_test"].mean()))  # fmt: skip
+        where = ((results["model"] == model) & (results["representation"] == representation)
+                 & (results["protocol"] == "nested"))  # fmt: skip
+        results.loc[where, ["t_vs_reference", "p_vs_reference"]] = (t, p)
+    return results
