@@ -70,8 +70,11 @@ def select_models(
     results.insert(0, "task", task)
     folds = comparison.folds.assign(task=task)
     oof = comparison.predictions.assign(task=task)
-    names = next(iter(tables.values()))[["material_id", "formula"]]
-    table4 = names.merge(comparison.prediction_table(), on="material_id", how="left")
+    # every material of any table, so one a representation set aside still has its row
+    targets = pd.concat([t[["material_id", "formula", "target"]] for t in tables.values()])
+    table4 = targets.drop_duplicates("material_id").merge(
+        comparison.prediction_table().drop(columns="target"), on="material_id", how="left"
+    )
     figures = _figures(task, results, oof)
     return (
         results,

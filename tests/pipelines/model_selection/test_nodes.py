@@ -1,0 +1,50 @@
+"""select_models on small synthetic tables: labelled outputs, and no material lost."""
+
+import numpy as np
+import pandas as pd
+
+from atomdl.pipelines.model_selection.nodes import select_models
+
+RNG = np.random.default_rng(1)
+N = 40
+
+
+def _table(n_features: int) -> pd.DataFrame:
+    features = RNG.normal(size=(N, n_features))
+    table = pd.DataFrame(features, columns=[f"mean__v{i}" for i in range(n_features)])
+    table.insert(0, "material_id", [f"m{i:02d}" for i in range(N)])
+    table.insert(1, "formula", [f"X{i}" for i in range(N)])
+    table.insert(2, "target", features[:, 0] + RNG.normal(0, 0.1, N))
+    return table
+
+
+OPTIONS = {
+    "reference": "atom_dl",
+    "models": ["mean", "krr"],
+    "inner_splits": 3,
+    "n_jobs": 1,
+    "log_models": False,
+    "tasks": {
+        "toy": {
+            "max_materials": None,
+            "outer": {"splits": 4, "repeats": 2, "seed": 0},
+            "grids": {"krr": {"kernel": ["poly"], "degree": [1], "alpha": [0.1, 1.0]}},
+        }
+    },
+}
+
+
+def test_select_models_keeps_a_material_the_reference_set_aside():
+    atom_dl = _table(3).iloc[1:].reset_index(drop=True)  # m00 set aside by the reference
+    results, folds, table4, markdown, png, svg = select_models(
+        {"toy__atom_dl": atom_dl, "toy__magpie": _table(3)}, OPTIONS
+    )
+    assert len(results) == 2 * 2 * 2 and results["task"].eq("toy").all()
+    assert results.loc[results["protocol"] == "nested", "n_materials"].tolist() == [39, 39, 40, 40]
+    assert len(folds) == 2 * 2 * 4 * 2 and folds["task"].eq("toy").all()
+    assert len(table4) == N and list(table4.columns[:3]) == ["material_id", "formula", "target"]
+    missing = table4.set_index("material_id").loc["m00"]
+    assert np.isnan(missing["krr__atom_dl"]) and np.isfinite(missing["krr__magpie"])
+    assert markdown.startswith("Settings: nested CV: outer 4-fold x 2 repeats, inner 3-fold")
+    assert set(png) == {"toy_mae_by_model.png", "toy_parity.png"}
+    assert set(svg) == {"toy_mae_by_model.svg", "toy_parity.svg"}
