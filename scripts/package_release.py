@@ -4,7 +4,8 @@ Run after the release training run, from the project root:
     python scripts/package_release.py --command "kedro run --pipelines pretraining ..."
 
 Copies the newest versioned encoder and vector table, and writes RELEASE.json with the command,
-the MLflow run, its data hash, settings, final metrics and training time.
+the MLflow run, its data hash, settings, final metrics and training time (for a run resumed
+from a checkpoint: the resumed run's time plus the per-epoch times of the epochs before it).
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ def main() -> None:
             "select value from metrics where run_uuid=? and key='training_seconds'", (run_id,)
         ).fetchone()[0]
     final = history.iloc[-1].to_dict()
+    # a resumed run's own clock started at the resume: add the epochs trained before it
+    resumed = int(tags.get("resumed_from_epoch") or 0)
+    seconds += float(history["epoch_seconds"].iloc[:resumed].sum())
     info = {
         "command": args.command,
         "note": args.note,
@@ -64,6 +68,7 @@ def main() -> None:
         "started_utc": pd.Timestamp(start, unit="ms").isoformat(),
         "finished_utc": pd.Timestamp(end, unit="ms").isoformat(),
         "training_seconds": round(seconds, 1),
+        "resumed_from_epoch": resumed,
         "device": tags.get("device"),
         "cpu_threads": tags.get("cpu_threads"),
         "torch": tags.get("torch"),

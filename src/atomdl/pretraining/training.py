@@ -195,9 +195,7 @@ def _train_epoch(model, optimiser, schedule, corpus, formulas, config, epoch, de
         inputs, segments, labels, pair_labels = _to_device(
             device, inputs, segments, labels, pairs.label[batch]
         )
-        with _autocast(device):
-            atom_logits, pair_logits = model(inputs, segments)
-        loss_lm, loss_label, right = _losses(atom_logits, pair_logits, labels, pair_labels)
+        loss_lm, loss_label, right = _losses(model, device, inputs, segments, labels, pair_labels)
         loss = loss_lm + loss_label
         if not torch.isfinite(loss):
             raise NonFiniteLossError(
@@ -247,9 +245,7 @@ def _evaluate(model, validation, device, chunk: int = 1024) -> dict:
     for start in range(0, n, chunk):
         part = [a[start : start + chunk] for a in validation]
         inputs, segments, labels, pair_labels = _to_device(device, *part)
-        with _autocast(device):
-            atom_logits, pair_logits = model(inputs, segments)
-        loss_lm, loss_label, right = _losses(atom_logits, pair_logits, labels, pair_labels)
+        loss_lm, loss_label, right = _losses(model, device, inputs, segments, labels, pair_labels)
         sums += [
             loss_lm.item() * right[1],
             loss_label.item() * len(pair_labels),
@@ -264,18 +260,20 @@ def _evaluate(model, validation, device, chunk: int = 1024) -> dict:
     }
 
 
-def _losses(atom_logits, pair_logits, labels, pair_labels):
-    atom_logits, pair_logits = atom_logits.float(), pair_logits.float()
+def _losses(model, device, inputs, segments, labels, pair_labels):
+    """Both losses and the counts behind both accuracies; atom logits only where atoms are
+    masked, the only places the masked-atom loss looks at."""
     masked = labels != IGNORE
+    with _autocast(device):
+        atom_logits, pair_logits = model(inputs, segments, atom_positions=masked)
+    atom_logits, pair_logits, atom_labels = atom_logits.float(), pair_logits.float(), labels[masked]
     loss_lm = (
-        F.cross_entropy(atom_logits[masked], labels[masked])
-        if masked.any()
-        else atom_logits.sum() * 0.0
+        F.cross_entropy(atom_logits, atom_labels) if len(atom_labels) else atom_logits.sum() * 0.0
     )
     loss_label = F.cross_entropy(pair_logits, pair_labels)
-    atoms_right = (atom_logits[masked].argmax(-1) == labels[masked]).sum().item()
+    atoms_right = (atom_logits.argmax(-1) == atom_labels).sum().item()
     pairs_right = (pair_logits.argmax(-1) == pair_labels).sum().item()
-    return loss_lm, loss_label, (atoms_right, int(masked.sum().item()), pairs_right)
+    return loss_lm, loss_label, (atoms_right, len(atom_labels), pairs_right)
 
 
 def _validation_batch(corpus: Corpus, formulas: np.ndarray, rng: np.random.Generator):
