@@ -146,8 +146,8 @@ class PostLNBlock(nn.Module):
 
         Keys and values are laid out block-diagonally, one block of rows per head, so that
         ``q @ keys.T`` gives every head's scores side by side and ``probabilities @ values`` puts
-        every head's output in its own columns: 8x the arithmetic of head-by-head attention, but
-        in matrices large enough for the CPU to run at speed.
+        every head's output in its own columns: n_heads times the arithmetic of head-by-head
+        attention, but in matrices large enough for the CPU to run at speed.
         """
         batch, length, d = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
         heads = self.n_heads
