@@ -10,6 +10,8 @@ from atomdl.evaluation.figures import (
     GROUP_COLOURS,
     dendrogram_figure,
     dendrogram_panels,
+    parity_figure,
+    parity_grid,
     pca_figure,
     similarity_heatmap,
     valence_figure,
@@ -54,3 +56,27 @@ def test_heatmap_and_panels():
     assert ticks[:3] == ["H", "Li", "Be"] and len(ticks) == 34  # atomic-number order
     panels = dendrogram_panels({"a": VECTORS, "b": VECTORS.iloc[:20], "c": VECTORS})
     assert [ax.get_title() for ax in panels.axes] == ["a", "b", "c"]
+
+
+def test_parity_plots_are_square_with_every_point_and_the_diagonal():
+    predictions = pd.DataFrame(
+        {
+            "model": ["rf"] * 3 + ["krr"] * 3,
+            "representation": ["atom_dl", "magpie", "atom_dl", "magpie", "atom_dl", "magpie"],
+            "target": [0.5, 1.0, 2.0, 0.5, 1.0, 2.0],
+            "prediction": [0.2, 1.1, 2.6, 0.7, 0.9, 1.8],
+        }
+    )
+    grid = parity_grid(predictions, "parity")
+    assert len(grid.axes) == 4  # 2 models x 2 representations
+    assert [ax.get_title() for ax in grid.axes[:2]] == ["Atom_DL", "Magpie"]
+    for ax in grid.axes:
+        assert ax.get_xlim() == ax.get_ylim() == (0.2, 2.6)  # every panel on one square range
+        assert list(ax.lines[0].get_xdata()) == [0.2, 2.6]  # the diagonal
+    rf_atom_dl = grid.axes[0].collections[0].get_offsets()
+    assert np.allclose(rf_atom_dl, [[0.5, 0.2], [2.0, 2.6]])
+    single = parity_figure(predictions.iloc[:2], "one model")
+    ax = single.axes[0]
+    assert ax.get_xlim() == ax.get_ylim() == (0.2, 1.1)
+    assert len(ax.collections[0].get_offsets()) == 2
+    _saves(single)

@@ -212,8 +212,7 @@ def parity_grid(predictions: pd.DataFrame, title: str) -> Figure:
     models = list(dict.fromkeys(predictions["model"]))
     representations = list(dict.fromkeys(predictions["representation"]))
     figure = _figure(figsize=(2.4 * len(representations), 2.4 * len(models)))
-    low = min(predictions["target"].min(), predictions["prediction"].min())
-    high = max(predictions["target"].max(), predictions["prediction"].max())
+    limits = _parity_limits(predictions)
     for i, model in enumerate(models):
         for j, representation in enumerate(representations):
             ax = figure.add_subplot(len(models), len(representations),
@@ -221,10 +220,7 @@ def parity_grid(predictions: pd.DataFrame, title: str) -> Figure:
             rows = predictions.loc[
                 (predictions["model"] == model) & (predictions["representation"] == representation)
             ]
-            ax.scatter(rows["target"], rows["prediction"], s=6, alpha=0.4)
-            ax.plot([low, high], [low, high], color="#999999", lw=0.8)
-            ax.set_xlim(low, high)
-            ax.set_ylim(low, high)
+            _parity_axes(ax, rows, limits, size=6, alpha=0.4)
             ax.tick_params(labelsize=6)
             if i == 0:
                 ax.set_title(display_name(representation), fontsize=8)
@@ -240,11 +236,21 @@ def parity_figure(predictions: pd.DataFrame, title: str) -> Figure:
     """One model's out-of-fold predictions against the target (for its MLflow run)."""
     figure = _figure(figsize=(5, 5))
     ax = figure.add_subplot()
-    ax.scatter(predictions["target"], predictions["prediction"], s=10, alpha=0.5)
-    low = min(predictions["target"].min(), predictions["prediction"].min())
-    high = max(predictions["target"].max(), predictions["prediction"].max())
-    ax.plot([low, high], [low, high], color="#999999", lw=0.8)
+    _parity_axes(ax, predictions, _parity_limits(predictions), size=10, alpha=0.5)
     ax.set_xlabel("target (eV)")
     ax.set_ylabel("out-of-fold prediction (eV)")
     ax.set_title(title)
     return figure
+
+
+def _parity_limits(predictions: pd.DataFrame) -> tuple[float, float]:
+    """One square range for target and prediction, so the diagonal is the 45-degree line."""
+    columns = predictions[["target", "prediction"]]
+    return float(columns.min().min()), float(columns.max().max())
+
+
+def _parity_axes(ax, rows: pd.DataFrame, limits: tuple[float, float], size: float, alpha: float):
+    ax.scatter(rows["target"], rows["prediction"], s=size, alpha=alpha)
+    ax.plot(limits, limits, color="#999999", lw=0.8)
+    ax.set_xlim(*limits)
+    ax.set_ylim(*limits)
