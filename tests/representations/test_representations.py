@@ -16,9 +16,7 @@ from atomdl.representations import (
     published,
     random_vectors,
 )
-from tests.conftest import EMBEDDED, SHARED_DATA
-
-ATOM2VEC_FOLDER = SHARED_DATA / "atom2vec"
+from tests.conftest import EMBEDDED
 
 
 @pytest.fixture(scope="module")
@@ -82,12 +80,12 @@ def test_unknown_published_name_is_refused():
         published("mat3vec")
 
 
-def test_original_atom2vec_maps_rows_to_elements_by_index():
-    rep = original_atom2vec(ATOM2VEC_FOLDER)
+def test_original_atom2vec_maps_rows_to_elements_by_index(atom2vec_folder):
+    rep = original_atom2vec(atom2vec_folder)
     assert rep.dim == 20 and len(rep.elements) == 87
     assert rep.elements[:3] == ["H", "He", "Li"]
     assert {"Ne", "Ar", "Po", "At", "Rn", "Fr", "Ra"}.isdisjoint(rep.elements)
-    first = np.loadtxt(ATOM2VEC_FOLDER / "atoms_vec.txt", max_rows=1)
+    first = np.loadtxt(atom2vec_folder / "atoms_vec.txt", max_rows=1)
     assert rep.vectors.loc["H"].to_numpy() == pytest.approx(first)
 
 

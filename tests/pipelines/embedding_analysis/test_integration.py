@@ -9,7 +9,7 @@ from kedro.io import Version
 from atomdl.datasets import VersionedTablesDataset
 from atomdl.featurization import REJECT_COLUMNS
 from atomdl.pretraining.release import released_vectors
-from tests.conftest import EMBEDDED, SHARED_DATA, latest_version
+from tests.conftest import EMBEDDED, latest_version
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +27,9 @@ REPRESENTATIONS = [
 ]  # fmt: skip
 
 
-def test_analysis_and_features_from_the_released_vectors(make_project, c2db_export_path):
+def test_analysis_and_features_from_the_released_vectors(
+    make_project, c2db_export_path, atom2vec_folder
+):
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
 
@@ -36,7 +38,7 @@ def test_analysis_and_features_from_the_released_vectors(make_project, c2db_expo
             "oqmd_formulas.csv.gz": EMBEDDED / "oqmd_formulas.csv.gz",
             "matbench_expt_gap.csv": EMBEDDED / "matbench_expt_gap.csv",
             "c2db_table_export.csv": c2db_export_path,
-            "atom2vec": SHARED_DATA / "atom2vec",
+            "atom2vec": atom2vec_folder,
         }
     )
     bootstrap_project(project)

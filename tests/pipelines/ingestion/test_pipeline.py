@@ -7,6 +7,7 @@ from kedro.runner import SequentialRunner
 
 from atomdl.pipelines.ingestion import create_pipeline
 from atomdl.pipelines.ingestion.pipeline import JANUS_TAG
+from tests.c2db_sample import small_c2db_export
 
 OPTIONS = {
     "oqmd": {"max_atoms_per_formula": 8, "integer_amounts": True},
@@ -15,8 +16,7 @@ OPTIONS = {
 
 
 @pytest.fixture
-def tiny_inputs(c2db_export):
-    janus_rows = c2db_export[c2db_export.iloc[:, 32].str.startswith("ABC-156")]
+def tiny_inputs():
     return {
         "raw_oqmd_formulas": pd.DataFrame(
             {
@@ -27,7 +27,7 @@ def tiny_inputs(c2db_export):
         "raw_matbench_expt_gap": pd.DataFrame(
             {"formula": ["Ag(W3Br7)2", "Ag0.5Ge1Pb1.75S4", "NaCl"], "target": [0.0, 1.83, None]}
         ),
-        "raw_c2db_table_export": pd.concat([c2db_export.head(10), janus_rows.head(12)]),
+        "raw_c2db_table_export": small_c2db_export(),
         "raw_c2db_structures": pd.DataFrame(
             columns=["uid", "formula", "symbols", "positions", "cell"]
         ),
@@ -76,8 +76,9 @@ def test_ingestion_on_tiny_data(tiny_inputs):
     assert catalog.load("reporting_expt_gap_rejects")["reason"].tolist() == ["target: missing"]
 
     janus = catalog.load("primary_janus_materials")
-    assert len(janus) == 12 and catalog.load("reporting_janus_rejects").empty
-    assert len(catalog.load("intermediate_c2db_materials")) == 22
+    assert len(janus) == 6 and catalog.load("reporting_janus_rejects").empty
+    assert janus["has_gap"].sum() == 4
+    assert len(catalog.load("intermediate_c2db_materials")) == 8
 
 
 def test_janus_nodes_are_tagged_and_alone_need_the_c2db_export():
