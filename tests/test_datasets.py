@@ -27,3 +27,35 @@ def test_a_failed_save_leaves_no_version_behind(tmp_path):
         dataset.save({"good": pd.DataFrame({"x": [1.0]}), "../bad": pd.DataFrame({"x": [1.0]})})
     assert not (path / "2026-01-01T00.00.00.000Z" / "features").exists()
     assert not VersionedTablesDataset(str(path), version=Version(None, None)).exists()
+
+
+def _toy(name: str, values: list[float], source: str = "test"):
+    from atomdl.representations import Representation
+
+    return Representation(name, pd.DataFrame({"d0": values}, index=["Na", "Cl"][: len(values)]),
+                          source)  # fmt: skip
+
+
+def test_representations_are_stored_whole_in_a_versioned_folder(tmp_path):
+    from atomdl.datasets import RepresentationsDataset
+
+    path = tmp_path / "element_representations"
+    saved = {"b": _toy("b", [0.1, 1 / 3], "from b"), "a": _toy("a", [2.0], "from a")}
+    RepresentationsDataset(str(path), version=Version(None, "2026-01-01T00.00.00.000Z")).save(saved)
+    loaded = RepresentationsDataset(str(path), version=Version(None, None)).load()
+    assert list(loaded) == ["b", "a"]  # the saved order, not the file order
+    assert loaded["b"].source == "from b" and loaded["a"].dim == 1
+    pd.testing.assert_frame_equal(loaded["b"].vectors, saved["b"].vectors)  # exact floats
+
+
+def test_a_vector_file_changed_behind_the_manifest_is_refused(tmp_path):
+    from atomdl.representations import load_representations, save_representations
+
+    save_representations([_toy("a", [1.0, 2.0])], tmp_path / "set")
+    (tmp_path / "set" / "a.csv").write_text("symbol,d0\nNa,1.0\nCl,2.5\n")
+    with pytest.raises(ValueError, match=r"a\.csv does not match its manifest entry"):
+        load_representations(tmp_path / "set")
+    with pytest.raises(FileNotFoundError, match="no representations.json"):
+        load_representations(tmp_path)
+    with pytest.raises(ValueError, match="names repeat"):
+        save_representations([_toy("a", [1.0]), _toy("a", [2.0])], tmp_path / "other")

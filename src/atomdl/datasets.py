@@ -8,6 +8,8 @@ from typing import Any
 import pandas as pd
 from kedro.io import AbstractDataset, AbstractVersionedDataset, DatasetError, Version
 
+from atomdl.tracking import log_record, log_saved
+
 
 class C2dbStructuresDataset(AbstractDataset[None, pd.DataFrame]):
     """Atomic structures from C2DB's ASE database (``c2db.db``), read-only and optional.
@@ -74,13 +76,9 @@ class OriginalAtom2VecDataset(AbstractDataset[None, pd.DataFrame]):
         return {"path": str(self._path), "optional": True}
 
 
-class VersionedTablesDataset(AbstractVersionedDataset[dict, dict]):
-    """A dict of named tables, one parquet file per name, in one versioned folder.
-
-    Kedro's PartitionedDataset cannot be versioned; the feature tables (one per task x
-    representation) must be. A save goes to a hidden folder first and is renamed into place,
-    so a failed save leaves no half-written version behind.
-    """
+class _VersionedFolderDataset(AbstractVersionedDataset[Any, Any]):
+    """A versioned folder of files. A save goes to a hidden folder first and is renamed into
+    place, so a failed save leaves no half-written version behind."""
 
     def __init__(
         self,
@@ -95,22 +93,25 @@ class VersionedTablesDataset(AbstractVersionedDataset[dict, dict]):
                          exists_function=os.path.exists, glob_function=glob.glob)  # fmt: skip
         self.metadata = metadata
 
-    def load(self) -> dict[str, pd.DataFrame]:
-        folder = Path(self._get_load_path())
-        return {path.stem: pd.read_parquet(path) for path in sorted(folder.glob("*.parquet"))}
+    def load(self) -> Any:
+        return self._read(Path(self._get_load_path()))
 
-    def save(self, data: dict[str, pd.DataFrame]) -> None:
+    def save(self, data: Any) -> None:
         import shutil
 
         folder = Path(self._get_save_path())
         staging = folder.parent / f".{folder.name}.partial"
         shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        for name, table in data.items():
-            if not name or "/" in name or name.startswith("."):
-                raise DatasetError(f"{self._filepath}: {name!r} cannot name a table file")
-            table.to_parquet(staging / f"{name}.parquet", index=False)
+        staging.parent.mkdir(parents=True, exist_ok=True)
+        self._write(data, staging)
         staging.rename(folder)
+
+    def _read(self, folder: Path) -> Any:
+        raise NotImplementedError
+
+    def _write(self, data: Any, staging: Path) -> None:
+        """Write ``data`` into ``staging``, a folder that does not exist yet."""
+        raise NotImplementedError
 
     def _exists(self) -> bool:
         try:
@@ -120,3 +121,93 @@ class VersionedTablesDataset(AbstractVersionedDataset[dict, dict]):
 
     def _describe(self) -> dict[str, Any]:
         return {"filepath": str(self._filepath), "version": self._version}
+
+
+class VersionedTablesDataset(_VersionedFolderDataset):
+    """A dict of named tables, one parquet file per name, in one versioned folder (Kedro's
+    PartitionedDataset cannot be versioned; the feature tables, one per task x representation,
+    must be)."""
+
+    def _read(self, folder: Path) -> dict[str, pd.DataFrame]:
+        return {path.stem: pd.read_parquet(path) for path in sorted(folder.glob("*.parquet"))}
+
+    def _write(self, data: dict[str, pd.DataFrame], staging: Path) -> None:
+        staging.mkdir()
+        for name, table in data.items():
+            if not name or "/" in name or name.startswith("."):
+                raise DatasetError(f"{self._filepath}: {name!r} cannot name a table file")
+            table.to_parquet(staging / f"{name}.parquet", index=False)
+
+
+class RepresentationsDataset(_VersionedFolderDataset):
+    """Element representations stored whole (vectors, name, source, dimension), versioned:
+    ``atomdl.representations.save_representations`` / ``load_representations`` in a folder.
+    Loads as ``{name: Representation}`` in the saved order."""
+
+    def _read(self, folder: Path) -> dict:
+        from atomdl.representations import load_representations
+
+        return load_representations(folder)
+
+    def _write(self, data: dict, staging: Path) -> None:
+        from atomdl.representations import save_representations
+
+        save_representations(data.values(), staging)
+
+
+class TrackedDataset(AbstractDataset[Any, Any]):
+    """Any dataset (versioned or not) whose saved file, or folder of files, is also logged to
+    the active MLflow run under ``artifact_path``.
+
+    kedro-mlflow's ``MlflowArtifactDataset`` does this for unversioned files only: it takes no
+    ``version`` and logs no folders, and this project's reports are versioned (figure sets are
+    folders).
+    """
+
+    def __init__(
+        self,
+        dataset: dict[str, Any],
+        artifact_path: str | None = None,
+        version: Version | None = None,
+        metadata: dict[str, Any] | None = None,
+    ):
+        config = {**dataset, "versioned": version is not None}
+        load, save = (version.load, version.save) if version is not None else (None, None)
+        self._dataset = AbstractDataset.from_config(dataset.get("type", "?"), config, load, save)
+        self._artifact_path = artifact_path
+        self.metadata = metadata
+
+    def load(self) -> Any:
+        return self._dataset.load()
+
+    def save(self, data: Any) -> None:
+        wrapped = self._dataset
+        if isinstance(wrapped, AbstractVersionedDataset):
+            path = wrapped._get_save_path()  # before the save, which makes it exist
+        else:
+            path = getattr(wrapped, "_filepath", None) or getattr(wrapped, "_path")
+        wrapped.save(data)
+        log_saved(Path(str(path)), self._artifact_path)
+
+    def _exists(self) -> bool:
+        return self._dataset.exists()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"dataset": self._dataset._describe(), "artifact_path": self._artifact_path}
+
+
+class MlflowRecordDataset(AbstractDataset[dict, None]):
+    """Params, tags and metrics of the active MLflow run, saved from a dict with those keys
+    (kedro-mlflow has datasets for metrics, artifacts and models, none for params or tags)."""
+
+    def __init__(self, metadata: dict[str, Any] | None = None):
+        self.metadata = metadata
+
+    def load(self) -> None:
+        raise DatasetError(f"{type(self).__name__} only writes to the MLflow run")
+
+    def save(self, data: dict) -> None:
+        log_record(data)
+
+    def _describe(self) -> dict[str, Any]:
+        return {}

@@ -13,18 +13,26 @@ from atomdl.pipelines import (
     ingestion,
     model_selection,
     pretraining,
+    representations,
 )
 from atomdl.pipelines.ingestion.pipeline import JANUS_TAG
 
 #: Where the catalog expects the user-supplied C2DB export (conf/base/catalog.yml).
 C2DB_EXPORT = Path("data/01_raw/c2db_table_export.csv")
-PIPELINES = (ingestion, pretraining, embedding_analysis, featurization, model_selection)
+PIPELINES = (
+    ingestion,
+    pretraining,
+    representations,
+    embedding_analysis,
+    featurization,
+    model_selection,
+)
 
 logger = logging.getLogger(__name__)
 
 
 def register_pipelines() -> dict[str, Pipeline]:
-    """The five pipelines, ``janus`` (every node that needs the C2DB export), ``release`` (the
+    """The six pipelines, ``janus`` (every node that needs the C2DB export), ``release`` (the
     committed pretrained release in place of a training run) and the default.
 
     The default runs everything when the C2DB export is present and everything else when it is

@@ -2,9 +2,12 @@
 
 import os
 import warnings
+from importlib.metadata import version
 
 from kedro_mlflow.framework.hooks import MlflowHook
 from omegaconf.resolvers import oc
+
+import atomdl
 
 from atomdl.hooks import CloseMlflowRunHooks, RequireUserDataHooks
 
@@ -28,6 +31,11 @@ CONFIG_LOADER_ARGS = {
     "default_run_env": "local",
     # conf/cpu overrides single keys of a pipeline's parameters, not the whole block.
     "merge_strategy": {"parameters": "soft"},
-    # `${oc.env:MLFLOW_TRACKING_URI,...}` in mlflow.yml lets the environment pick the store.
-    "custom_resolvers": {"oc.env": oc.env},
+    # `${oc.env:MLFLOW_TRACKING_URI,...}` in mlflow.yml lets the environment pick the store;
+    # the catalog's MLflow encoder model bundles this package and pins what it needs.
+    "custom_resolvers": {
+        "oc.env": oc.env,
+        "atomdl.package_dir": lambda: os.path.dirname(atomdl.__file__),
+        "atomdl.requirement": lambda name: f"{name}=={version(name).split('+')[0]}",
+    },
 }

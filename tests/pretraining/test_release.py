@@ -1,6 +1,7 @@
 """The committed pretrained release loads and matches itself."""
 
 import numpy as np
+import pandas as pd
 
 from atomdl.pretraining import element_vectors, release_info, released_encoder, released_vectors
 from atomdl.pretraining.release import _file
@@ -18,10 +19,23 @@ def test_released_encoder_is_the_one_that_made_the_vectors():
     encoder = released_encoder()
     assert encoder.config.embedding_dim == 16 and encoder.config.n_layers == 8
     assert encoder.config.n_heads == 8 and not encoder.training
-    from_weights = element_vectors(encoder)
-    assert np.allclose(
-        from_weights.to_numpy(), released_vectors().loc[from_weights.index], atol=1e-5
-    )
+    from_weights = encoder.element_vectors()  # the encoder knows its own tokens
+    assert from_weights.shape == (86, 16)
+    assert from_weights.index.tolist() == released_vectors().index.tolist()
+    # the CSV holds 6 significant digits of the very same weights
+    assert np.allclose(from_weights.to_numpy(), released_vectors().to_numpy(), rtol=1e-5, atol=1e-7)
+    pd.testing.assert_frame_equal(element_vectors(_file("atom_encoder.pkl")), from_weights)
+
+
+def test_the_release_file_is_the_encoder_in_its_stored_form():
+    import pickle
+
+    from atomdl.pretraining import AtomEncoder
+
+    with _file("atom_encoder.pkl").open("rb") as handle:
+        loaded = pickle.load(handle)
+    assert isinstance(loaded, AtomEncoder) and len(loaded.tokens) == 91
+    assert loaded.tokens[:5] == ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
 def test_release_record_says_how_it_was_made():

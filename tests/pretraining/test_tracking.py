@@ -2,8 +2,9 @@ import mlflow
 import pandas as pd
 import pytest
 
-from atomdl.pretraining import AtomEncoder, EncoderConfig, TrainingConfig, element_vectors, train
-from atomdl.pretraining.tracking import MODEL_NAME, epoch_logger, log_pretraining
+from atomdl.pretraining import AtomEncoder, EncoderConfig, TrainingConfig, train
+from atomdl.pretraining.tracking import epoch_logger, pretraining_record
+from atomdl.tracking import log_record
 
 
 @pytest.fixture
@@ -20,20 +21,22 @@ def test_nothing_is_logged_without_an_active_run():
     assert mlflow.active_run() is None and epoch_logger() is None
 
 
-def test_a_pretraining_run_records_params_metrics_and_a_loadable_model(
-    tracking_store, corpus, vocabulary
-):
+def test_a_pretraining_run_records_its_curves_and_its_record(tracking_store, corpus, vocabulary):
     encoder = EncoderConfig(len(vocabulary), n_layers=2, feedforward_dim=32)
     config = TrainingConfig(epochs=2, batch_size=128, learning_rate=1e-2)
     with mlflow.start_run() as run:
         result = train(corpus, encoder, config, on_epoch_end=epoch_logger(), progress=False)
-        vectors = element_vectors(result.model, vocabulary["token"].tolist())
-        log_pretraining(result, vectors, corpus.sha256(), len(corpus))
+        record = pretraining_record(result, corpus.sha256(), len(corpus))
+        log_record(record)
+        mlflow.pytorch.log_model(result.model, name="atom_encoder", serialization_format="pickle")
 
+    assert record["metrics"]["training_seconds"] == result.seconds
     client = mlflow.MlflowClient(tracking_store)
     recorded = client.get_run(run.info.run_id)
     assert recorded.data.params["training_data_sha256"] == corpus.sha256()
+    assert recorded.data.params["training_formulas"] == str(len(corpus))
     assert recorded.data.tags["device"] == "cpu" and "torch" in recorded.data.tags
+    assert recorded.data.tags["resumed_from_epoch"] == "0"
     for metric in (
         "loss_lm",
         "loss_label",
@@ -45,10 +48,12 @@ def test_a_pretraining_run_records_params_metrics_and_a_loadable_model(
     ):
         history = client.get_metric_history(run.info.run_id, metric)
         assert [m.step for m in history] == [1, 2], metric
-    model = mlflow.pytorch.load_model(f"runs:/{run.info.run_id}/{MODEL_NAME}")
-    assert isinstance(model, AtomEncoder)
-    assert model.token_embedding.weight.shape == (len(vocabulary), 16)
-    path = mlflow.artifacts.download_artifacts(
-        run_id=run.info.run_id, artifact_path="atom_dl_vectors.csv", tracking_uri=tracking_store
-    )
-    assert pd.read_csv(path, index_col=0).index.tolist() == vectors.index.tolist()
+    # the MLflow model is the encoder with its tokens: it gives its vectors on its own
+    model = mlflow.pytorch.load_model(f"runs:/{run.info.run_id}/atom_encoder")
+    assert isinstance(model, AtomEncoder) and model.tokens == vocabulary["token"].tolist()
+    pd.testing.assert_frame_equal(model.element_vectors(), result.model.element_vectors())
+
+
+def test_a_run_record_refuses_unknown_parts():
+    with pytest.raises(ValueError, match="not \\['artifacts'\\]"):
+        log_record({"params": {}, "artifacts": {}})

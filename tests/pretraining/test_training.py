@@ -143,23 +143,45 @@ def test_a_non_finite_loss_stops_training_and_writes_nothing(corpus, vocabulary,
     assert not list(tmp_path.iterdir())
 
 
-def test_artefact_round_trip_and_vector_table(vocabulary, tmp_path):
+def test_every_stored_form_is_the_artefact_and_gives_the_vectors(vocabulary, tmp_path):
     import pickle
 
-    model = AtomEncoder(EncoderConfig(len(vocabulary), **TINY)).eval()
-    artefact = encoder_artefact(model, vocabulary["token"].tolist())
-    path = tmp_path / "encoder.pkl"
-    path.write_bytes(pickle.dumps(artefact))
-    loaded = load_encoder(path)
-    tokens = torch.tensor([[2, 10, 11, 3, 12, 3]])
-    segments = torch.tensor([[0, 0, 0, 0, 1, 1]])
-    with torch.no_grad():
-        assert torch.equal(model(tokens, segments)[0], loaded(tokens, segments)[0])
-    vectors = element_vectors(path)
+    tokens = vocabulary["token"].tolist()
+    model = AtomEncoder(EncoderConfig(len(vocabulary), **TINY), tokens).eval()
+    # a pickle of the encoder is its artefact: a bare artefact dict and torch.save agree
+    assert pickle.loads(pickle.dumps(model)).tokens == tokens
+    (tmp_path / "artefact.pkl").write_bytes(pickle.dumps(encoder_artefact(model)))
+    torch.save({"model": model}, tmp_path / "checkpoint.pt")
+    stored = [
+        load_encoder(tmp_path / "artefact.pkl"),
+        torch.load(tmp_path / "checkpoint.pt", weights_only=False)["model"],
+        pickle.loads(pickle.dumps(model)),
+    ]
+    batch = torch.tensor([[2, 10, 11, 3, 12, 3]]), torch.tensor([[0, 0, 0, 0, 1, 1]])
     elements = vocabulary.loc[vocabulary["kind"] == "element", "token"].tolist()
-    assert vectors.index.tolist() == elements and vectors.shape == (len(elements), 16)
-    assert np.allclose(
-        vectors.loc[elements[0]].to_numpy(), model.token_embedding.weight[5].detach().numpy()
-    )
+    for loaded in stored:
+        assert isinstance(loaded, AtomEncoder) and not loaded.training
+        with torch.no_grad():
+            assert torch.equal(model(*batch)[0], loaded(*batch)[0])
+        vectors = loaded.element_vectors()
+        assert vectors.index.tolist() == elements and vectors.shape == (len(elements), 16)
+        assert np.array_equal(
+            vectors.loc[elements[0]].to_numpy(), model.token_embedding.weight[5].detach().numpy()
+        )
+    pd.testing.assert_frame_equal(element_vectors(tmp_path / "artefact.pkl"), vectors)
+
+
+def test_an_encoder_without_its_tokens_cannot_be_stored_or_asked_for_vectors(vocabulary):
+    import copy
+
+    model = AtomEncoder(EncoderConfig(len(vocabulary), **TINY))
+    with pytest.raises(ValueError, match="stored with its tokens"):
+        encoder_artefact(model)
+    with pytest.raises(ValueError, match="built without its tokens"):
+        model.element_vectors()
+    with pytest.raises(ValueError, match="3 tokens for a vocabulary of"):
+        AtomEncoder(EncoderConfig(len(vocabulary), **TINY), ["[PAD]", "H", "He"])
     with pytest.raises(ValueError, match="not an atomdl encoder artefact"):
         load_encoder({"format": "something else"})
+    clone = copy.deepcopy(model.train())  # a deep copy stays a training-mode copy
+    assert clone.training and clone.tokens is None

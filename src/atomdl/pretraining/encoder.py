@@ -23,6 +23,7 @@ fused kernel and ``F.dropout``); on a GPU the fused kernels are used. Figures: d
 
 from __future__ import annotations
 
+import copy
 import pickle
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -54,19 +55,26 @@ class EncoderConfig:
 
 
 class AtomEncoder(nn.Module):
-    """Token and segment embeddings, post-LN blocks, a masked-atom head and a pair head."""
+    """Token and segment embeddings, post-LN blocks, a masked-atom head and a pair head.
+
+    ``tokens``: the vocabulary in id order (special tokens, then elements), one per embedding
+    row; the encoder then knows which row is which element (:meth:`element_vectors`).
+    """
 
     #: On CPU, the all-heads attention and NumPy dropout masks (see the module docstring); set
     #: to False on a model to use PyTorch's fused attention kernel and ``F.dropout`` instead.
     cpu_kernels: bool = True
 
-    def __init__(self, config: EncoderConfig):
+    def __init__(self, config: EncoderConfig, tokens: Sequence[str] | None = None):
         super().__init__()
         if config.embedding_dim % config.n_heads:
             raise ValueError(
                 f"embedding_dim {config.embedding_dim} is not divisible by n_heads {config.n_heads}"
             )
+        if tokens is not None and len(tokens) != config.vocabulary_size:
+            raise ValueError(f"{len(tokens)} tokens for a vocabulary of {config.vocabulary_size}")
         self.config = config
+        self.tokens = None if tokens is None else [str(t) for t in tokens]
         d = config.embedding_dim
         self.token_embedding = nn.Embedding(config.vocabulary_size, d, padding_idx=0)
         self.segment_embedding = nn.Embedding(2, d)
@@ -89,6 +97,31 @@ class AtomEncoder(nn.Module):
         hidden = self.encode(tokens, segments)
         atoms = hidden if atom_positions is None else hidden[atom_positions]
         return self.atom_head(atoms), self.pair_head(hidden[:, 0])
+
+    def element_vectors(self) -> pd.DataFrame:
+        """The element-vector table ("Atom_DL"): one row per element of the vocabulary, indexed
+        by symbol, columns ``dim_0 ... dim_{d-1}``; special tokens are left out."""
+        if self.tokens is None:
+            raise ValueError("this encoder was built without its tokens: pass them to AtomEncoder")
+        weights = self.token_embedding.weight.detach().float().cpu().numpy()
+        table = pd.DataFrame(
+            weights,
+            index=pd.Index(self.tokens, name="symbol"),
+            columns=[f"dim_{i}" for i in range(weights.shape[1])],
+        )
+        return table[~table.index.str.startswith("[")]
+
+    def __reduce__(self):
+        """Pickle as the artefact (see the module docstring), whatever pickles it."""
+        return _from_artefact, (encoder_artefact(self),)
+
+    def __deepcopy__(self, memo):
+        """A plain deep copy (training mode and device kept), not a trip through the artefact."""
+        clone = type(self).__new__(type(self))
+        memo[id(self)] = clone
+        for key, value in self.__dict__.items():
+            object.__setattr__(clone, key, copy.deepcopy(value, memo))
+        return clone
 
     def encode(self, tokens: torch.Tensor, segments: torch.Tensor) -> torch.Tensor:
         """Contextual vectors of every position (batch, length, embedding_dim)."""
@@ -190,8 +223,11 @@ def _dropout(x: torch.Tensor, p: float, training: bool, numpy: bool = True) -> t
     return x * (keep * (_NOISE_LEVELS / (_NOISE_LEVELS - dropped))).to(x.dtype)
 
 
-def encoder_artefact(model: AtomEncoder, tokens: Sequence[str]) -> dict:
-    """What is saved of a trained encoder: its config, weights and vocabulary (token order)."""
+def encoder_artefact(model: AtomEncoder, tokens: Sequence[str] | None = None) -> dict:
+    """The stored form of an encoder: format, config, tokens (vocabulary in id order), weights."""
+    tokens = model.tokens if tokens is None else list(tokens)
+    if tokens is None:
+        raise ValueError("an encoder is stored with its tokens: pass them to AtomEncoder")
     if len(tokens) != model.config.vocabulary_size:
         raise ValueError(f"{len(tokens)} tokens for a vocabulary of {model.config.vocabulary_size}")
     return {
@@ -202,44 +238,37 @@ def encoder_artefact(model: AtomEncoder, tokens: Sequence[str]) -> dict:
     }
 
 
-def load_encoder(source: str | Path | dict) -> AtomEncoder:
-    """The trained ``nn.Module`` (in eval mode) from an artefact or its pickle file."""
-    artefact = _artefact(source)
-    model = AtomEncoder(EncoderConfig(**artefact["config"]))
-    model.load_state_dict(artefact["state_dict"])
-    model.tokens = list(artefact["tokens"])
-    return model.eval()
+def load_encoder(source: str | Path | dict | AtomEncoder) -> AtomEncoder:
+    """The trained encoder (in eval mode) from a file in the stored form (any of the pickles
+    named in the module docstring) or from the artefact dict itself."""
+    if isinstance(source, AtomEncoder):
+        return source.eval()
+    if isinstance(source, dict):
+        return _from_artefact(source)
+    with open(source, "rb") as handle:
+        loaded = pickle.load(handle)
+    if isinstance(loaded, AtomEncoder):
+        return loaded
+    if not isinstance(loaded, dict):
+        raise ValueError(f"{source} is not an atomdl encoder ({ARTEFACT_FORMAT})")
+    return _from_artefact(loaded, source)
 
 
 def element_vectors(source: str | Path | dict | AtomEncoder, tokens: Sequence[str] | None = None):
-    """The element-vector table ("Atom_DL"): one row per element of the vocabulary, indexed by
-    symbol, columns ``dim_0 ... dim_{d-1}``; special tokens are left out."""
-    if isinstance(source, AtomEncoder):
-        model = source
-        tokens = tokens if tokens is not None else getattr(model, "tokens", None)
-        if tokens is None:
-            raise ValueError("pass the vocabulary's tokens with a bare AtomEncoder")
-    else:
-        model = load_encoder(source)
-        tokens = model.tokens
-    weights = model.token_embedding.weight.detach().cpu().numpy()
-    table = pd.DataFrame(
-        weights,
-        index=pd.Index(list(tokens), name="symbol"),
-        columns=[f"dim_{i}" for i in range(weights.shape[1])],
-    )
-    return table[~table.index.str.startswith("[")]
+    """The element-vector table of an encoder, a stored encoder or its artefact (see
+    :meth:`AtomEncoder.element_vectors`); ``tokens`` for an encoder built without them."""
+    model = load_encoder(source)
+    if tokens is not None:
+        model = _from_artefact(encoder_artefact(model, tokens))
+    return model.element_vectors()
 
 
-def _artefact(source) -> dict:
-    if isinstance(source, dict):
-        artefact = source
-    else:
-        with open(source, "rb") as handle:
-            artefact = pickle.load(handle)
+def _from_artefact(artefact: dict, source=None) -> AtomEncoder:
     if not isinstance(artefact, dict) or artefact.get("format") != ARTEFACT_FORMAT:
         raise ValueError(
-            f"{source if not isinstance(source, dict) else 'object'} is not an "
-            f"atomdl encoder artefact ({ARTEFACT_FORMAT})"
+            f"{source if source is not None else 'object'} is not an atomdl encoder artefact "
+            f"({ARTEFACT_FORMAT})"
         )
-    return artefact
+    model = AtomEncoder(EncoderConfig(**artefact["config"]), artefact["tokens"])
+    model.load_state_dict(artefact["state_dict"])
+    return model.eval()

@@ -14,7 +14,6 @@ import pandas as pd
 
 __all__ = [
     "release_info",
-    "released_artefact",
     "released_encoder",
     "released_history",
     "released_vectors",
@@ -41,19 +40,11 @@ def released_vectors() -> pd.DataFrame:
 
 
 def released_encoder():
-    """The released encoder as an ``nn.Module`` (eval mode)."""
+    """The released encoder (eval mode), which knows its tokens: ``.element_vectors()``."""
     from atomdl.pretraining.encoder import load_encoder
 
     with resources.as_file(_file("atom_encoder.pkl")) as path:
         return load_encoder(path)
-
-
-def released_artefact() -> dict:
-    """The released encoder artefact (weights + config + tokens), as the pipeline saves one."""
-    import pickle
-
-    with _file("atom_encoder.pkl").open("rb") as handle:
-        return pickle.load(handle)
 
 
 def released_history() -> pd.DataFrame:

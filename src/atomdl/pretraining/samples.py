@@ -50,6 +50,11 @@ class Corpus:
         class_keys: Sequence[str],
         vocabulary: pd.DataFrame,
     ):
+        ordered = vocabulary.sort_values("token_id")
+        if not np.array_equal(ordered["token_id"].to_numpy(), np.arange(len(ordered))):
+            raise ValueError("vocabulary token ids must be 0 .. n-1")
+        #: the vocabulary in id order, which an encoder trained on this corpus keeps
+        self.vocabulary_tokens = ordered["token"].astype(str).tolist()
         self.element_ids = vocabulary.loc[vocabulary["kind"] == "element", "token_id"].to_numpy()
         n_elements = np.fromiter((len(e) for e in elements), dtype=np.int64, count=len(elements))
         flat_elements = pd.Series(

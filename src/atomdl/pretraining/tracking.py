@@ -1,23 +1,19 @@
-"""MLflow records of a pretraining run (the active run, when there is one; Kedro-free)."""
+"""MLflow records of a pretraining run (Kedro-free): the per-epoch callback, and the record
+that the catalog logs. The encoder itself goes to MLflow through the catalog
+(``models_atom_encoder_mlflow``: ``mlflow.pytorch``, pickled as its stored form)."""
 
 from __future__ import annotations
 
 import platform
 from collections.abc import Callable
-from pathlib import Path
-
 import mlflow
 import numpy as np
-import pandas as pd
 import torch
 
 import atomdl
-from atomdl.pretraining.encoder import AtomEncoder
 from atomdl.pretraining.training import TrainingResult
 
-__all__ = ["epoch_logger", "log_pretraining"]
-
-MODEL_NAME = "atom_encoder"
+__all__ = ["epoch_logger", "pretraining_record"]
 
 
 def epoch_logger() -> Callable[[dict], None] | None:
@@ -32,16 +28,12 @@ def epoch_logger() -> Callable[[dict], None] | None:
     return log
 
 
-def log_pretraining(
-    result: TrainingResult, vectors: pd.DataFrame, data_sha256: str, n_formulas: int
-) -> None:
-    """Data hash, device and versions, the encoder as an MLflow model (loads back as the
-    ``nn.Module``), and the element-vector table; does nothing without an active run."""
-    if mlflow.active_run() is None:
-        return
-    mlflow.log_params({"training_data_sha256": data_sha256, "training_formulas": n_formulas})
-    mlflow.set_tags(
-        {
+def pretraining_record(result: TrainingResult, data_sha256: str, n_formulas: int) -> dict:
+    """What a pretraining run records besides its curves: data hash and size (params), device
+    and versions (tags), training time (metric); for ``atomdl.tracking.log_record``."""
+    return {
+        "params": {"training_data_sha256": data_sha256, "training_formulas": n_formulas},
+        "tags": {
             "device": result.device,
             "gpu": torch.cuda.get_device_name() if result.device == "cuda" else "none",
             "cpu_threads": torch.get_num_threads(),
@@ -50,24 +42,6 @@ def log_pretraining(
             "python": platform.python_version(),
             "atomdl": atomdl.__version__,
             "resumed_from_epoch": result.resumed_from_epoch,
-        }
-    )
-    mlflow.log_metric("training_seconds", result.seconds)
-    log_encoder_model(result.model)
-    mlflow.log_text(vectors.to_csv(), "atom_dl_vectors.csv")
-
-
-def log_encoder_model(model: AtomEncoder):
-    """Pickle serialisation (``mlflow.pytorch.load_model`` returns the module itself), the
-    atomdl package bundled as code, and explicit requirements (no inference, no waiting)."""
-    return mlflow.pytorch.log_model(
-        model,
-        name=MODEL_NAME,
-        serialization_format="pickle",
-        code_paths=[str(Path(atomdl.__file__).parent)],
-        pip_requirements=[
-            f"torch=={torch.__version__.split('+')[0]}",
-            f"numpy=={np.__version__}",
-            f"pandas=={pd.__version__}",
-        ],
-    )
+        },
+        "metrics": {"training_seconds": result.seconds},
+    }

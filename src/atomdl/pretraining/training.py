@@ -100,7 +100,7 @@ def train(
     """
     device = pick_device(config.device)
     torch.manual_seed(config.seed)
-    model = AtomEncoder(encoder_config).to(device)
+    model = AtomEncoder(encoder_config, corpus.vocabulary_tokens).to(device)
     optimiser = torch.optim.AdamW(
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
     )
@@ -122,7 +122,8 @@ def train(
     checkpoint_path = Path(checkpoint_dir) / f"{fingerprint[:16]}.pt" if checkpoint_dir else None
     if checkpoint_path is not None and checkpoint_path.exists():
         state = torch.load(checkpoint_path, map_location=device, weights_only=False)
-        model.load_state_dict(state["model"])
+        saved = state["model"]  # the encoder (its stored form); older checkpoints: weights only
+        model.load_state_dict(saved.state_dict() if isinstance(saved, AtomEncoder) else saved)
         optimiser.load_state_dict(state["optimiser"])
         schedule.load_state_dict(state["schedule"])
         history, start_epoch = state["history"], state["epoch"]
@@ -158,7 +159,7 @@ def train(
                 {
                     "fingerprint": fingerprint,
                     "epoch": epoch,
-                    "model": model.state_dict(),
+                    "model": model,  # pickled as the encoder's stored form
                     "optimiser": optimiser.state_dict(),
                     "schedule": schedule.state_dict(),
                     "history": history,

@@ -1,4 +1,5 @@
-"""release, embedding_analysis and featurization through one KedroSession on the real data."""
+"""release, representations, embedding_analysis and featurization through one KedroSession on
+the real data."""
 
 import sqlite3
 
@@ -6,7 +7,7 @@ import pandas as pd
 import pytest
 from kedro.io import Version
 
-from atomdl.datasets import VersionedTablesDataset
+from atomdl.datasets import RepresentationsDataset, VersionedTablesDataset
 from atomdl.featurization import REJECT_COLUMNS
 from atomdl.pretraining.release import released_vectors
 from tests.conftest import EMBEDDED, latest_version
@@ -44,7 +45,11 @@ def test_analysis_and_features_from_the_released_vectors(
     bootstrap_project(project)
     params = {"embedding_analysis": {"mantel_permutations": 99}}
     with KedroSession.create(project_path=project, runtime_params=params) as session:
-        session.run(pipeline_names=["ingestion", "release", "embedding_analysis", "featurization"])
+        session.run(
+            pipeline_names=[
+                "ingestion", "release", "representations", "embedding_analysis", "featurization",
+            ]
+        )  # fmt: skip
 
     data = project / "data"
     vectors = pd.read_csv(
@@ -52,10 +57,14 @@ def test_analysis_and_features_from_the_released_vectors(
     )
     pd.testing.assert_frame_equal(vectors, released_vectors())
 
-    folder = data / "04_feature" / "element_representations"
-    assert sorted(p.stem for p in folder.glob("*.csv")) == sorted(REPRESENTATIONS)
-    atom2vec = pd.read_csv(folder / "atom2vec.csv", index_col="symbol")
-    assert atom2vec.shape == (86, 20)
+    # every representation stored whole, once, in one versioned set
+    stored = RepresentationsDataset(
+        str(data / "04_feature" / "element_representations"), Version(None, None)
+    ).load()
+    assert list(stored) == REPRESENTATIONS
+    assert stored["atom2vec"].vectors.shape == (86, 20)
+    assert stored["atom2vec"].source == "Atom2Vec trained here on the OQMD corpus"
+    pd.testing.assert_frame_equal(stored["atom_dl"].vectors, released_vectors())
 
     summary = pd.read_csv(latest_version(data / "08_reporting" / "element_representations.csv"))
     assert summary["representation"].tolist() == REPRESENTATIONS

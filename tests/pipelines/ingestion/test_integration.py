@@ -103,7 +103,7 @@ def test_default_run_leaves_out_janus_work_without_the_export(make_project):
     assert mlflow.active_run() is None  # the next session in this process starts clean
 
 
-def test_registry_lists_the_five_pipelines(make_project):
+def test_registry_lists_the_six_pipelines(make_project):
     from kedro.framework.project import pipelines
     from kedro.framework.startup import bootstrap_project
 
@@ -111,6 +111,7 @@ def test_registry_lists_the_five_pipelines(make_project):
     assert {
         "ingestion",
         "pretraining",
+        "representations",
         "embedding_analysis",
         "featurization",
         "model_selection",
@@ -122,7 +123,9 @@ def test_registry_lists_the_five_pipelines(make_project):
     release = {node.name for node in pipelines["release"].nodes}
     assert release == {"use_pretrained_release"}
     assert not release & {node.name for node in pipelines["__default__"].nodes}
-    assert pipelines["release"].all_outputs() < pipelines["pretraining"].all_outputs()
+    downstream = {"models_atom_encoder", "model_output_atom_dl_vectors", "reporting_pretraining_history"}
+    assert downstream <= pipelines["release"].all_outputs() & pipelines["pretraining"].all_outputs()
+    assert not pipelines["release"].all_outputs() & pipelines["representations"].inputs() - downstream
     assert {node.name for node in pipelines["janus"].nodes} == {
         "clean_c2db_export",
         "build_janus_table",

@@ -54,7 +54,7 @@ def test_model_selection_on_the_real_janus_and_expt_gap_data(make_project, c2db_
         }
     )
     bootstrap_project(project)
-    pipelines = ["ingestion", "release", "embedding_analysis", "featurization", "model_selection"]
+    pipelines = ["ingestion", "release", "representations", "featurization", "model_selection"]
     with KedroSession.create(project_path=project, runtime_params=SMALL) as session:
         session.run(pipeline_names=pipelines)
     reports = project / "data" / "08_reporting"

@@ -5,6 +5,9 @@ import sqlite3
 import pandas as pd
 import pytest
 
+from kedro.io import Version
+
+from atomdl.datasets import RepresentationsDataset
 from atomdl.pretraining import load_encoder
 from tests.conftest import EMBEDDED, latest_version
 
@@ -41,6 +44,7 @@ def test_pretraining_pipeline_on_a_slice_of_the_corpus(make_project):
     vocabulary = pd.read_csv(data / "05_model_input" / "token_vocabulary.csv")
     encoder = load_encoder(latest_version(data / "06_models" / "atom_encoder.pkl"))
     assert encoder.config.n_layers == 2 and encoder.config.embedding_dim == 16
+    assert encoder.tokens == vocabulary["token"].tolist()
     vectors = pd.read_csv(
         latest_version(data / "07_model_output" / "atom_dl_vectors.csv"), index_col="symbol"
     )
@@ -50,14 +54,13 @@ def test_pretraining_pipeline_on_a_slice_of_the_corpus(make_project):
     assert history["epoch"].tolist() == [1, 2]
     assert not list((data / "06_models" / "pretraining_checkpoints").glob("*.pt"))
 
-    # the analysis reads the vectors just trained; without the optional original Atom2Vec
-    # files that representation is left out and the rest still runs
-    analysed = data / "04_feature" / "element_representations"
-    pd.testing.assert_frame_equal(
-        pd.read_csv(analysed / "atom_dl.csv", index_col="symbol"), vectors
-    )
-    assert "atom2vec_original" not in {p.stem for p in analysed.glob("*.csv")}
-    assert len(list(analysed.glob("*.csv"))) == 9
+    # the representations are built from the vectors just trained; without the optional
+    # original Atom2Vec files that representation is left out and the rest still runs
+    stored = RepresentationsDataset(
+        str(data / "04_feature" / "element_representations"), Version(None, None)
+    ).load()
+    pd.testing.assert_frame_equal(stored["atom_dl"].vectors, vectors)
+    assert "atom2vec_original" not in stored and len(stored) == 9
 
     with sqlite3.connect(project / "mlflow.db") as db:
         (run_id,) = db.execute("select run_uuid from runs").fetchone()
@@ -65,6 +68,18 @@ def test_pretraining_pipeline_on_a_slice_of_the_corpus(make_project):
         steps = db.execute(
             "select step from metrics where run_uuid=? and key='loss_lm' order by step", (run_id,)
         ).fetchall()
+        tags = dict(db.execute("select key, value from tags where run_uuid=?", (run_id,)))
     assert params["training_formulas"] == "1500" and len(params["training_data_sha256"]) == 64
     assert params["pretraining.training.epochs"] == "2"
+    assert tags["device"] == "cpu" and tags["resumed_from_epoch"] == "0"
     assert [s for (s,) in steps] == [1, 2]
+
+    # the MLflow model is the encoder itself, tokens included: it gives its own vectors
+    import mlflow
+
+    mlflow.set_tracking_uri(f"sqlite:///{project / 'mlflow.db'}")
+    logged = mlflow.pytorch.load_model(f"runs:/{run_id}/atom_encoder")
+    assert logged.tokens == vocabulary["token"].tolist()
+    pd.testing.assert_frame_equal(logged.element_vectors(), vectors, check_dtype=False, rtol=1e-6)
+    artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(run_id)}
+    assert {"atom_dl_vectors.csv", "element_representations.csv"} <= artifacts

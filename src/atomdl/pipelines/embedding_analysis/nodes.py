@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -13,94 +12,20 @@ logger = logging.getLogger(__name__)
 FIGURE_FORMATS = ("png", "svg")
 
 
-def train_atom2vec_vectors(compositions: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
-    """Atom2Vec on the same corpus the encoder learns from, so the comparison is on equal data."""
-    from atomdl.representations import train_atom2vec
-
-    representation = train_atom2vec(
-        compositions["elements"], compositions["amounts"], **options["atom2vec"]
-    )
-    logger.info("%s", representation.source)
-    return representation.vectors
-
-
-def collect_representations(
-    atom_dl_vectors: pd.DataFrame,
-    atom2vec_vectors: pd.DataFrame,
-    original_atom2vec_vectors: pd.DataFrame,
-    vocabulary: pd.DataFrame,
-    options: dict[str, Any],
-) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Every representation as one table each, and a summary: name, dim, source, coverage."""
-    from atomdl.evaluation import MAIN_GROUP_ELEMENTS
-    from atomdl.representations import (
-        Representation,
-        atom_dl,
-        one_hot,
-        published,
-        random_vectors,
-    )
-
-    corpus_elements = vocabulary.loc[vocabulary["kind"] == "element", "token"].tolist()
-    representations = [
-        atom_dl(atom_dl_vectors, "pretraining pipeline output (model_output_atom_dl_vectors)"),
-        Representation("atom2vec", atom2vec_vectors, "Atom2Vec trained here on the OQMD corpus"),
-    ]
-    if original_atom2vec_vectors.empty:
-        logger.info("No original Atom2Vec vectors in data/01_raw/atom2vec: left out")
-    else:
-        representations.append(
-            Representation(
-                "atom2vec_original",
-                original_atom2vec_vectors,
-                "original Atom2Vec vectors (Zhou et al. 2018)",
-            )  # fmt: skip
-        )
-    representations += [published(name) for name in options["published"]]
-    representations += [
-        one_hot(corpus_elements),
-        random_vectors(corpus_elements, **options["random"]),
-    ]
-    summary = pd.DataFrame(
-        [
-            {
-                "representation": r.name,
-                "dim": r.dim,
-                "elements": len(r.elements),
-                "missing_main_group": " ".join(r.missing(MAIN_GROUP_ELEMENTS)),
-                "missing_corpus_elements": " ".join(r.missing(corpus_elements)),
-                "sha256": r.sha256(),
-                "source": r.source,
-            }
-            for r in representations
-        ]
-    )
-    for row in summary.itertuples():
-        if row.missing_corpus_elements:
-            logger.info("%s lacks corpus elements: %s", row.representation,
-                        row.missing_corpus_elements)  # fmt: skip
-    return {r.name: r.vectors for r in representations}, summary
-
-
-def _loaded(
-    partitions: dict[str, Callable[[], pd.DataFrame]], order: pd.Series, zscored: list[str]
-) -> dict:
-    """Partitions loaded in the summary's order (a partitioned dataset has none), each table
-    named in ``zscored`` followed by its z-scored view (``<name>_zscored``)."""
+def _with_zscored(representations: dict, zscored: list[str]) -> dict[str, pd.DataFrame]:
+    """Each representation's vectors in the set's order, each one named in ``zscored``
+    followed by its z-scored view (``<name>_zscored``)."""
     from atomdl.evaluation import zscored as zscore
 
-    missing = sorted(set(order) - set(partitions))
-    if missing:
-        raise KeyError(f"element representations lack the partitions {missing}")
-    unknown = sorted(set(zscored) - set(order))
+    unknown = sorted(set(zscored) - set(representations))
     if unknown:
         raise KeyError(f"embedding_analysis.zscored names unknown representations {unknown}")
-    loaded = {}
-    for name in order:
-        loaded[name] = partitions[name]()
+    tables = {}
+    for name, representation in representations.items():
+        tables[name] = representation.vectors
         if name in zscored:
-            loaded[f"{name}_zscored"] = zscore(loaded[name])
-    return loaded
+            tables[f"{name}_zscored"] = zscore(representation.vectors)
+    return tables
 
 
 def _main_group(vectors: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -119,15 +44,14 @@ def _main_group(vectors: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def measure_embeddings(
-    partitions: dict[str, Callable[[], pd.DataFrame]],
-    summary: pd.DataFrame,
-    options: dict[str, Any],
-) -> tuple[pd.DataFrame, str, pd.DataFrame]:
-    """The metrics table (CSV and Markdown) and the reference's principal components."""
+    element_representations: dict, options: dict[str, Any]
+) -> tuple[pd.DataFrame, str, pd.DataFrame, dict]:
+    """The metrics table (CSV and Markdown), the reference's principal components, and the
+    scores as MLflow metrics (``<metric>.<representation>``)."""
     from atomdl.evaluation import embedding_metrics, principal_components
-    from atomdl.evaluation.tracking import log_embedding_metrics
+    from atomdl.evaluation.tracking import embedding_scores
 
-    representations = _loaded(partitions, summary["representation"], options["zscored"])
+    representations = _with_zscored(element_representations, options["zscored"])
     reference = options["reference"]
     metrics = embedding_metrics(
         representations,
@@ -149,20 +73,17 @@ def measure_embeddings(
     )
     scores = pd.concat([components.scores, variance])
     markdown = metrics.to_markdown(index=False, floatfmt=".3f")
-    log_embedding_metrics(metrics, summary, markdown)
     for row in metrics.itertuples():
         logger.info(
             "%-18s NN same group %.2f  ARI %.2f  |rho(PC1, valence)| %.2f",
             row.representation, row.nn_same_group, row.cluster_ari,
             row.pc1_valence_abs_spearman,
         )  # fmt: skip
-    return metrics, markdown, scores
+    return metrics, markdown, scores, embedding_scores(metrics)
 
 
 def draw_embedding_figures(
-    partitions: dict[str, Callable[[], pd.DataFrame]],
-    summary: pd.DataFrame,
-    options: dict[str, Any],
+    element_representations: dict, options: dict[str, Any]
 ) -> tuple[dict, dict]:
     """Figures 4-6 for the reference, its PC1-valence plot and similarity heat map, and the
     dendrograms of every representation; the same figures for the PNG and the SVG writer."""
@@ -175,9 +96,8 @@ def draw_embedding_figures(
         similarity_heatmap,
         valence_figure,
     )
-    from atomdl.evaluation.tracking import log_figures
 
-    representations = _loaded(partitions, summary["representation"], options["zscored"])
+    representations = _with_zscored(element_representations, options["zscored"])
     reference = options["reference"]
     main_group = list(MAIN_GROUP_ELEMENTS)
     vectors = _main_group(representations[reference], reference)
@@ -204,7 +124,6 @@ def draw_embedding_figures(
             options["linkage"],
         ),
     }  # fmt: skip
-    log_figures(figures)
     png, svg = (
         {f"{key}.{fmt}": figure for key, figure in figures.items()} for fmt in FIGURE_FORMATS
     )

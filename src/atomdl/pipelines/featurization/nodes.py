@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -11,20 +10,15 @@ import pandas as pd
 logger = logging.getLogger(__name__)
 
 
-def _representations(
-    partitions: dict[str, Callable[[], pd.DataFrame]], summary: pd.DataFrame, chosen: list | None
-) -> list:
-    from atomdl.representations import Representation
-
-    sources = dict(zip(summary["representation"], summary["source"], strict=True))
-    names = list(sources) if chosen is None else list(chosen)
-    unknown = sorted(set(names) - set(partitions))
+def _chosen(representations: dict, chosen: list | None) -> list:
+    names = list(representations) if chosen is None else list(chosen)
+    unknown = sorted(set(names) - set(representations))
     if unknown:
         raise KeyError(
-            f"featurization.representations names {unknown}, which embedding_analysis did not "
-            f"build (it has {sorted(partitions)})"
+            f"featurization.representations names {unknown}, which the representations "
+            f"pipeline did not build (it has {sorted(representations)})"
         )
-    return [Representation(n, partitions[n](), sources.get(n, "")) for n in names]
+    return [representations[n] for n in names]
 
 
 def _featurize(task: str, build, representations: list) -> tuple[dict, pd.DataFrame]:
@@ -49,8 +43,7 @@ def _featurize(task: str, build, representations: list) -> tuple[dict, pd.DataFr
 
 def featurize_janus(
     materials: pd.DataFrame,
-    partitions: dict[str, Callable[[], pd.DataFrame]],
-    summary: pd.DataFrame,
+    element_representations: dict,
     options: dict[str, Any],
 ) -> tuple[dict, pd.DataFrame]:
     """Janus MXY: M, X, Y vectors + structure features, for every representation."""
@@ -62,7 +55,7 @@ def featurize_janus(
         selected = materials.loc[materials["has_gap"].astype(bool)].reset_index(drop=True)
     logger.info("Janus task: %d of %d materials (only_with_gap=%s)", len(selected),
                 len(materials), settings["only_with_gap"])  # fmt: skip
-    representations = _representations(partitions, summary, options["representations"])
+    representations = _chosen(element_representations, options["representations"])
     return _featurize(
         "janus",
         lambda r: janus_features(selected, r, target=settings["target"]),
@@ -72,12 +65,11 @@ def featurize_janus(
 
 def featurize_expt_gap(
     compositions: pd.DataFrame,
-    partitions: dict[str, Callable[[], pd.DataFrame]],
-    summary: pd.DataFrame,
+    element_representations: dict,
     options: dict[str, Any],
 ) -> tuple[dict, pd.DataFrame]:
     """Matbench expt_gap: amount-weighted pooled element vectors, for every representation."""
     from atomdl.featurization import pooled_features
 
-    representations = _representations(partitions, summary, options["representations"])
+    representations = _chosen(element_representations, options["representations"])
     return _featurize("expt_gap", lambda r: pooled_features(compositions, r), representations)

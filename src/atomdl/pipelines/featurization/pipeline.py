@@ -5,7 +5,6 @@ from kedro.pipeline import Node, Pipeline
 from atomdl.pipelines.featurization import nodes
 from atomdl.pipelines.ingestion.pipeline import JANUS_TAG
 
-REPRESENTATIONS = ["feature_element_representations", "reporting_element_representations"]
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -13,14 +12,14 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 nodes.featurize_janus,
-                inputs=["primary_janus_materials", *REPRESENTATIONS, "params:featurization"],
+                inputs=["primary_janus_materials", "feature_element_representations", "params:featurization"],
                 outputs=["feature_janus_tables", "reporting_janus_features_rejects"],
                 name="featurize_janus",
                 tags=[JANUS_TAG],
             ),
             Node(
                 nodes.featurize_expt_gap,
-                inputs=["primary_expt_gap_compositions", *REPRESENTATIONS, "params:featurization"],
+                inputs=["primary_expt_gap_compositions", "feature_element_representations", "params:featurization"],
                 outputs=["feature_expt_gap_tables", "reporting_expt_gap_features_rejects"],
                 name="featurize_expt_gap",
             ),

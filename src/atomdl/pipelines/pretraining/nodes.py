@@ -24,21 +24,14 @@ def select_training_formulas(compositions: pd.DataFrame, options: dict[str, Any]
 
 def pretrain_encoder(
     compositions: pd.DataFrame, vocabulary: pd.DataFrame, options: dict[str, Any]
-) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-    """Train the encoder; returns its artefact, the element vectors and the training history.
+) -> tuple:
+    """Train the encoder; returns it (for the catalog and for MLflow), its element vectors,
+    the training history and the run's record (data hash, device, versions, time).
 
-    The MLflow run of the Kedro run receives per-epoch metrics, the data hash, device and
-    library versions, the encoder as an MLflow model and the vector table.
+    Per-epoch metrics go to the MLflow run as training goes (a callback).
     """
-    from atomdl.pretraining import (
-        Corpus,
-        EncoderConfig,
-        TrainingConfig,
-        element_vectors,
-        encoder_artefact,
-        train,
-    )
-    from atomdl.pretraining.tracking import epoch_logger, log_pretraining
+    from atomdl.pretraining import Corpus, EncoderConfig, TrainingConfig, train
+    from atomdl.pretraining.tracking import epoch_logger, pretraining_record
 
     corpus = Corpus.from_compositions(compositions, vocabulary)
     result = train(
@@ -49,9 +42,6 @@ def pretrain_encoder(
         on_epoch_end=epoch_logger(),
         progress=options.get("progress_bar", True),
     )
-    tokens = vocabulary["token"].tolist()
-    artefact = encoder_artefact(result.model, tokens)
-    vectors = element_vectors(result.model, tokens)
     final = result.history.iloc[-1]
     logger.info(
         "Pretraining done on %s in %.0f s: masked-atom accuracy %.3f (validation %.3f), pair "
@@ -63,18 +53,17 @@ def pretrain_encoder(
         final["pair_accuracy"],
         final["val_pair_accuracy"],
     )
-    log_pretraining(result, vectors, corpus.sha256(), len(corpus))
-    return artefact, vectors, result.history
+    record = pretraining_record(result, corpus.sha256(), len(corpus))
+    return result.model, result.model, result.model.element_vectors(), result.history, record
 
 
-def use_pretrained_release() -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-    """The committed release in place of a training run: the same three outputs as
-    ``pretrain_encoder``, so every downstream pipeline reads it as if it had just been trained."""
-    import mlflow
-
+def use_pretrained_release() -> tuple:
+    """The committed release in place of a training run: the encoder, its vectors and history
+    as ``pretrain_encoder`` gives them, so every downstream pipeline reads it as if it had just
+    been trained; the run is tagged with the release it used, and gets its RELEASE.json."""
     from atomdl.pretraining.release import (
         release_info,
-        released_artefact,
+        released_encoder,
         released_history,
         released_vectors,
     )
@@ -85,9 +74,5 @@ def use_pretrained_release() -> tuple[dict, pd.DataFrame, pd.DataFrame]:
         info["epochs"],
         info["training_data_sha256"][:12],
     )
-    if mlflow.active_run() is not None:
-        mlflow.set_tags(
-            {"atom_dl_source": "release", "release_mlflow_run_id": info["mlflow_run_id"]}
-        )
-        mlflow.log_dict(info, "RELEASE.json")
-    return released_artefact(), released_vectors(), released_history()
+    record = {"tags": {"atom_dl_source": "release", "release_mlflow_run_id": info["mlflow_run_id"]}}
+    return released_encoder(), released_vectors(), released_history(), record, info

@@ -27,8 +27,10 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=[
                     "models_atom_encoder",
+                    "models_atom_encoder_mlflow",
                     "model_output_atom_dl_vectors",
                     "reporting_pretraining_history",
+                    "reporting_pretraining_mlflow_record",
                 ],
                 name="pretrain_encoder",
             ),
@@ -46,6 +48,8 @@ def create_release_pipeline(**kwargs) -> Pipeline:
                     "models_atom_encoder",
                     "model_output_atom_dl_vectors",
                     "reporting_pretraining_history",
+                    "reporting_release_mlflow_record",
+                    "reporting_release_record",
                 ],
                 name="use_pretrained_release",
             )
