@@ -25,8 +25,8 @@ def select_training_formulas(compositions: pd.DataFrame, options: dict[str, Any]
 def pretrain_encoder(
     compositions: pd.DataFrame, vocabulary: pd.DataFrame, options: dict[str, Any]
 ) -> tuple:
-    """Train the encoder; returns it (for the catalog and for MLflow), its element vectors,
-    the training history and the run's record (data hash, device, versions, time).
+    """Train the encoder; returns it (for the catalog and for MLflow), the training history and
+    the run's record (data hash, device, versions, time).
 
     Per-epoch metrics go to the MLflow run as training goes (a callback).
     """
@@ -54,7 +54,12 @@ def pretrain_encoder(
         final["val_pair_accuracy"],
     )
     record = pretraining_record(result, corpus.sha256(), len(corpus))
-    return result.model, result.model, result.model.element_vectors(), result.history, record
+    return result.model, result.model, result.history, record
+
+
+def extract_element_vectors(encoder) -> pd.DataFrame:
+    """Atom_DL: the encoder's element vectors (it knows its own tokens)."""
+    return encoder.element_vectors()
 
 
 def use_pretrained_release() -> tuple:

@@ -28,11 +28,16 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs=[
                     "models_atom_encoder",
                     "models_atom_encoder_mlflow",
-                    "model_output_atom_dl_vectors",
                     "reporting_pretraining_history",
                     "reporting_pretraining_mlflow_record",
                 ],
                 name="pretrain_encoder",
+            ),
+            Node(
+                nodes.extract_element_vectors,
+                inputs="models_atom_encoder",
+                outputs="model_output_atom_dl_vectors",
+                name="extract_element_vectors",
             ),
         ]
     )

@@ -1,0 +1,105 @@
+"""The catalog's layers: kedro viz draws them only when they form no cycle."""
+
+from __future__ import annotations
+
+from graphlib import CycleError, TopologicalSorter
+
+import pytest
+
+#: The order kedro viz draws (docs/architecture.md): pretraining's stage, then the downstream one.
+EXPECTED_ORDER = [
+    "raw", "intermediate", "primary", "model_input", "models", "model_output", "feature",
+    "reporting",
+]  # fmt: skip
+
+
+def layer_order(pipeline, layer_of: dict[str, str | None]) -> list[str]:
+    """The layers in the order kedro viz computes (a layer depends on every layer upstream of
+    it, through datasets and nodes without a layer too); raises CycleError on a cycle."""
+    downstream: dict[str, set[str]] = {}  # dataset -> datasets that depend on it
+    for node in pipeline.nodes:
+        for name in node.inputs:
+            downstream.setdefault(name, set()).update(node.outputs)
+    upstream_layers: dict[str, set[str]] = {}
+
+    def reach(name: str, seen: set[str]) -> set[str]:
+        found = set()
+        for child in downstream.get(name, ()):
+            if child in seen:
+                continue
+            seen.add(child)
+            if layer_of.get(child):
+                found.add(layer_of[child])
+            found |= reach(child, seen)
+        return found
+
+    for name, layer in layer_of.items():
+        if layer:
+            upstream_layers.setdefault(layer, set())
+            for child_layer in reach(name, {name}) - {layer}:
+                upstream_layers.setdefault(child_layer, set()).add(layer)
+    order = list(TopologicalSorter(upstream_layers).static_order())
+    return sorted(order, key=lambda layer: (order.index(layer), layer))
+
+
+@pytest.fixture(scope="module")
+def registered(tmp_path_factory):
+    import os
+
+    from kedro.framework.project import pipelines
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    from tests.conftest import PROJECT_ROOT
+
+    cwd = os.getcwd()
+    os.chdir(PROJECT_ROOT)
+    try:
+        bootstrap_project(PROJECT_ROOT)
+        with KedroSession.create(project_path=PROJECT_ROOT) as session:
+            catalog = session.load_context().catalog
+        everything = {name: pipelines[name] for name in pipelines}
+        names = set().union(*(p.datasets() for p in everything.values()))
+        layers = {}
+        for name in names:
+            if name.startswith("params:") or name == "parameters":
+                continue
+            metadata = getattr(catalog.get(name), "metadata", None) or {}
+            layers[name] = metadata.get("kedro-viz", {}).get("layer")
+        return everything, layers
+    finally:
+        os.chdir(cwd)
+
+
+def test_every_registered_pipeline_has_layers_without_a_cycle(registered):
+    pipelines, layers = registered
+    for name, pipeline in pipelines.items():
+        order = layer_order(pipeline, {d: layers.get(d) for d in pipeline.datasets()})
+        assert set(order) <= set(EXPECTED_ORDER), name
+    everything = pipelines["__default__"] + pipelines["janus"]
+    assert layer_order(everything, layers) == EXPECTED_ORDER
+
+
+def test_every_dataset_has_a_layer_and_reports_feed_only_reports(registered):
+    pipelines, layers = registered
+    assert sorted(d for d, layer in layers.items() if layer is None) == []
+    for node in pipelines["__default__"].nodes + pipelines["release"].nodes:
+        if any(layers.get(i) == "reporting" for i in node.inputs):
+            assert {layers[o] for o in node.outputs} == {"reporting"}, node.name
+
+
+def test_a_reporting_table_read_back_upstream_is_caught():
+    from kedro.pipeline import Node, Pipeline
+
+    def f(x):
+        return x
+
+    pipeline = Pipeline([
+        Node(f, "primary_a", "reporting_summary", name="summarise"),
+        Node(f, "reporting_summary", "feature_b", name="featurize"),
+        Node(f, "feature_b", "reporting_c", name="report"),
+    ])  # fmt: skip
+    layers = {"primary_a": "primary", "reporting_summary": "reporting", "feature_b": "feature",
+              "reporting_c": "reporting"}  # fmt: skip
+    with pytest.raises(CycleError):
+        layer_order(pipeline, layers)
