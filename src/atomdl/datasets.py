@@ -20,6 +20,7 @@ class C2dbStructuresDataset(AbstractDataset[None, pd.DataFrame]):
     """
 
     COLUMNS = ["uid", "formula", "symbols", "positions", "cell"]
+    optional = True  # absent is fine: no run is refused for it
 
     def __init__(self, filepath: str, metadata: dict[str, Any] | None = None):
         self._filepath = Path(filepath)
@@ -54,6 +55,8 @@ class C2dbStructuresDataset(AbstractDataset[None, pd.DataFrame]):
 class OriginalAtom2VecDataset(AbstractDataset[None, pd.DataFrame]):
     """The original Atom2Vec vectors (``atoms_vec.txt`` + ``atoms_index.txt``), read-only and
     optional: an absent folder loads as an empty table and the representation is left out."""
+
+    optional = True
 
     def __init__(self, path: str, metadata: dict[str, Any] | None = None):
         self._path = Path(path)

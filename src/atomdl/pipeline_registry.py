@@ -35,25 +35,26 @@ def register_pipelines() -> dict[str, Pipeline]:
     """The six pipelines, ``janus`` (every node that needs the C2DB export), ``release`` (the
     committed pretrained release in place of a training run) and the default.
 
-    The default runs everything when the C2DB export is present and everything else when it is
-    not, so that the main job runs on the embedded data alone.
+    Without the C2DB export, the default and the six pipelines leave out the Janus nodes (so
+    every command the project suggests runs on the embedded data alone), and ``janus`` keeps
+    them: asking for it fails at the start, saying where to put the file.
     """
     pipelines = {
         module.__name__.rsplit(".", 1)[-1]: module.create_pipeline() for module in PIPELINES
     }
     everything = sum(pipelines.values(), Pipeline([]))
-    # Not in the default: it writes the release where pretraining writes its outputs.
-    pipelines["release"] = pretraining.create_release_pipeline()
     janus = everything.only_nodes_with_tags(JANUS_TAG)
-    pipelines[JANUS_TAG] = janus
-    if C2DB_EXPORT.exists():
-        pipelines["__default__"] = everything
-    else:
-        pipelines["__default__"] = everything - janus
+    if not C2DB_EXPORT.exists():
         logger.info(
-            "No C2DB export at %s: the default pipeline leaves out the %d Janus nodes "
-            "(see docs/data.md)",
+            "No C2DB export at %s: the pipelines leave out the %d Janus nodes; `kedro run "
+            "--pipelines janus` says where to get it (docs/data.md)",
             C2DB_EXPORT,
             len(janus.nodes),
         )
+        pipelines = {name: p - p.only_nodes_with_tags(JANUS_TAG) for name, p in pipelines.items()}
+        everything = everything - janus
+    pipelines["__default__"] = everything
+    # Not in the default: it writes the release where pretraining writes its outputs.
+    pipelines["release"] = pretraining.create_release_pipeline()
+    pipelines[JANUS_TAG] = janus
     return pipelines

@@ -9,7 +9,7 @@ from omegaconf.resolvers import oc
 
 import atomdl
 
-from atomdl.hooks import CloseMlflowRunHooks, RequireUserDataHooks
+from atomdl.hooks import CloseMlflowRunHooks, RequireInputsHooks
 
 # Telemetry off unless a user turns it on: nothing should wait for a network. Kedro's own
 # opt-out is the committed `.telemetry` file; MLflow reads this variable.
@@ -20,11 +20,11 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 warnings.filterwarnings("ignore", message="register_new_resolver")
 
 # kedro-mlflow is registered here rather than by its entry point so that hook order is ours.
-# pluggy calls the last registered first: a missing C2DB export is reported before kedro-mlflow
+# pluggy calls the last registered first: missing inputs are reported before kedro-mlflow
 # opens an MLflow run, and the run closer acts after kedro-mlflow's own end of run.
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)
 _MLFLOW_HOOK = MlflowHook()
-HOOKS = (CloseMlflowRunHooks(_MLFLOW_HOOK), _MLFLOW_HOOK, RequireUserDataHooks())
+HOOKS = (CloseMlflowRunHooks(_MLFLOW_HOOK), _MLFLOW_HOOK, RequireInputsHooks())
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

@@ -9,7 +9,7 @@ import mlflow
 import pandas as pd
 import pytest
 
-from atomdl.hooks import MissingUserDataError
+from atomdl.errors import MissingInputError, MissingUserDataError
 from tests.conftest import EMBEDDED, latest_version, run_kedro
 
 pytestmark = pytest.mark.integration
@@ -67,11 +67,52 @@ def test_ingestion_of_the_real_data(make_project, c2db_export_path):
 def test_janus_work_without_the_export_fails_before_anything_runs(make_project):
     project = make_project(_embedded())
     with pytest.raises(MissingUserDataError) as caught:
-        run_kedro(project, "ingestion")
+        run_kedro(project, "janus")
     message = str(caught.value)
     assert "data/01_raw/c2db_table_export.csv" in message and "c2db.fysik.dtu.dk" in message
     assert not list((project / "data" / "03_primary").iterdir())
     assert not (project / "mlflow.db").exists() or _mlflow_runs(project) == []
+
+
+def test_a_run_whose_inputs_are_not_made_yet_stops_before_any_work(make_project):
+    project = make_project(_embedded())
+    with pytest.raises(MissingInputError) as caught:
+        run_kedro(project, "representations")
+    assert str(caught.value).splitlines() == [
+        "This run needs datasets that do not exist yet:",
+        "model_input_token_vocabulary is made by `ingestion`",
+        "model_output_atom_dl_vectors is made by `release` (or `pretraining`)",
+        "primary_oqmd_compositions is made by `ingestion`",
+        "run `kedro run --pipelines ingestion,release,representations`",
+    ]
+    assert not any((project / "data").rglob("*.parquet"))
+    assert not (project / "mlflow.db").exists() or _mlflow_runs(project) == []
+
+
+def test_kedro_run_prints_one_message_for_missing_inputs(make_project):
+    import os
+    import subprocess
+
+    project = make_project(_embedded())
+    env = {k: v for k, v in os.environ.items() if k != "ATOMDL_TRACEBACK"}
+
+    def kedro_run(**extra):
+        return subprocess.run(
+            ["kedro", "run", "--pipelines", "embedding_analysis"],
+            cwd=project, env={**env, **extra}, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    plain = kedro_run()
+    assert plain.returncode == 1 and "Traceback" not in plain.stderr + plain.stdout
+    lines = plain.stderr.splitlines()
+    start = lines.index("Error: This run needs datasets that do not exist yet:")
+    assert lines[start : start + 3] == [
+        "Error: This run needs datasets that do not exist yet:",
+        "feature_element_representations is made by `representations`",
+        "run `kedro run --pipelines ingestion,release,representations,embedding_analysis`",
+    ]
+    verbose = kedro_run(ATOMDL_TRACEBACK="1")
+    assert verbose.returncode == 1 and "MissingInputError" in verbose.stderr + verbose.stdout
 
 
 def test_default_run_leaves_out_janus_work_without_the_export(make_project):
@@ -170,7 +211,7 @@ def test_readme_main_job_runs_on_the_embedded_data_alone(make_project):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     log = done.stdout + done.stderr
-    assert "leaves out the 4 Janus nodes" in log
+    assert "leave out the 4 Janus nodes" in log
     assert "OQMD: 341700 rows in, 341045 accepted, 655 rejected" in log
     assert (project / "data" / "03_primary" / "oqmd_compositions.parquet").exists()
     assert not (project / "data" / "03_primary" / "janus_materials.parquet").exists()

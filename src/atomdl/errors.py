@@ -1,0 +1,18 @@
+"""Errors a user can fix. ``kedro run`` prints their message alone, without a traceback, and
+exits with status 1 (``atomdl.cli``); ``ATOMDL_TRACEBACK=1`` brings the traceback back."""
+
+from __future__ import annotations
+
+__all__ = ["AtomdlError", "MissingInputError", "MissingUserDataError"]
+
+
+class AtomdlError(Exception):
+    """An expected error: its message says what is wrong and what to do."""
+
+
+class MissingInputError(AtomdlError, FileNotFoundError):
+    """A run needs datasets that do not exist yet (another pipeline makes them)."""
+
+
+class MissingUserDataError(MissingInputError):
+    """A run needs a data file that users supply and that is not there."""
