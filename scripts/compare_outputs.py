@@ -20,7 +20,9 @@ VERSION = "____-__-__T__.__.__.___Z"
 
 def newest(path: Path) -> Path:
     """The newest version of a versioned dataset, or the path itself."""
-    versions = sorted(p for p in path.iterdir() if len(p.name) == len(VERSION) and p.name[10] == "T")
+    versions = sorted(
+        p for p in path.iterdir() if len(p.name) == len(VERSION) and p.name[10] == "T"
+    )
     return versions[-1] / path.name if versions else path
 
 
@@ -33,9 +35,17 @@ def outputs(data: Path) -> dict[str, Path]:
             if entry.name.startswith(".") or entry.name == "pretraining_checkpoints":
                 continue
             target = newest(entry) if entry.is_dir() else entry
-            files = sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target]
+            files = (
+                sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target]
+            )
             for f in files:
-                found[str(Path(layer.name, entry.name, f.relative_to(target) if target.is_dir() else ""))] = f
+                found[
+                    str(
+                        Path(
+                            layer.name, entry.name, f.relative_to(target) if target.is_dir() else ""
+                        )
+                    )
+                ] = f
     return found
 
 
@@ -57,7 +67,11 @@ def same(a: Path, b: Path) -> str:
         from matplotlib.image import imread
 
         x, y = imread(a), imread(b)
-        return "" if x.shape == y.shape and np.array_equal(x, y) else f"pixels differ {x.shape} {y.shape}"
+        return (
+            ""
+            if x.shape == y.shape and np.array_equal(x, y)
+            else f"pixels differ {x.shape} {y.shape}"
+        )
     if a.suffix == ".svg":
         return ""  # ids and dates inside SVGs change on every write; the PNGs are compared
     return "" if a.read_bytes() == b.read_bytes() else "bytes differ"

@@ -59,3 +59,50 @@ def test_a_vector_file_changed_behind_the_manifest_is_refused(tmp_path):
         load_representations(tmp_path)
     with pytest.raises(ValueError, match="names repeat"):
         save_representations([_toy("a", [1.0]), _toy("a", [2.0])], tmp_path / "other")
+
+
+def test_a_tracked_dataset_saves_its_version_and_logs_that_file_or_folder(tmp_path):
+    import mlflow
+    from matplotlib.figure import Figure
+
+    from atomdl.datasets import MlflowRecordDataset, TrackedDataset
+
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    try:
+        table = TrackedDataset(
+            {"type": "pandas.CSVDataset", "filepath": str(tmp_path / "t.csv"),
+             "save_args": {"index": False}},
+            version=Version(None, "2026-01-01T00.00.00.000Z"),
+        )  # fmt: skip
+        figures = TrackedDataset(
+            {"type": "matplotlib.MatplotlibDataset", "filepath": str(tmp_path / "figs")},
+            artifact_path="figures",
+            version=Version(None, "2026-01-01T00.00.00.000Z"),
+        )
+        frame = pd.DataFrame({"x": [1.5, 2.5]})
+        table.save(frame)  # no active run: saved, nothing logged, no run opened
+        assert mlflow.active_run() is None
+        with mlflow.start_run() as run:
+            table_again = TrackedDataset(
+                {"type": "pandas.CSVDataset", "filepath": str(tmp_path / "t.csv")},
+                version=Version(None, "2026-01-02T00.00.00.000Z"),
+            )
+            table_again.save(frame)
+            figures.save({"a.png": Figure(), "b.png": Figure()})
+            MlflowRecordDataset().save({"params": {"p": 1}, "tags": {"t": "x"}})
+        client = mlflow.MlflowClient()
+        assert {a.path for a in client.list_artifacts(run.info.run_id)} == {"t.csv", "figures"}
+        logged = {a.path for a in client.list_artifacts(run.info.run_id, "figures")}
+        assert logged == {"figures/a.png", "figures/b.png"}
+        data = client.get_run(run.info.run_id).data
+        assert data.params == {"p": "1"} and data.tags["t"] == "x"
+        assert (tmp_path / "t.csv" / "2026-01-02T00.00.00.000Z" / "t.csv").is_file()
+        latest = TrackedDataset(
+            {"type": "pandas.CSVDataset", "filepath": str(tmp_path / "t.csv")},
+            version=Version(None, None),
+        )
+        pd.testing.assert_frame_equal(latest.load(), frame)
+        with pytest.raises(DatasetError, match="only writes"):
+            MlflowRecordDataset().load()
+    finally:
+        mlflow.set_tracking_uri(None)

@@ -22,7 +22,9 @@ PYPROJECT = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["projec
 
 
 def _declared(*extras: str) -> set[str]:
-    specs = PYPROJECT["dependencies"] + [r for e in extras for r in PYPROJECT["optional-dependencies"][e]]
+    specs = PYPROJECT["dependencies"] + [
+        r for e in extras for r in PYPROJECT["optional-dependencies"][e]
+    ]
     return {canonicalize_name(Requirement(spec).name) for spec in specs}
 
 
@@ -52,7 +54,9 @@ def undeclared(folder: Path, declared: set[str]) -> list[str]:
         if not names:
             problems.append(f"{module} (imported in {where}) is not installed")
         elif not names & declared:
-            problems.append(f"{module} (imported in {where}) comes from {sorted(names)}, undeclared")
+            problems.append(
+                f"{module} (imported in {where}) comes from {sorted(names)}, undeclared"
+            )
     return problems
 
 

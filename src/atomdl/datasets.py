@@ -188,7 +188,7 @@ class TrackedDataset(AbstractDataset[Any, Any]):
         if isinstance(wrapped, AbstractVersionedDataset):
             path = wrapped._get_save_path()  # before the save, which makes it exist
         else:
-            path = getattr(wrapped, "_filepath", None) or getattr(wrapped, "_path")
+            path = getattr(wrapped, "_filepath", None) or wrapped._path
         wrapped.save(data)
         log_saved(Path(str(path)), self._artifact_path)
 

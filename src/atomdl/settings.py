@@ -8,7 +8,6 @@ from kedro_mlflow.framework.hooks import MlflowHook
 from omegaconf.resolvers import oc
 
 import atomdl
-
 from atomdl.hooks import CloseMlflowRunHooks, RequireInputsHooks
 
 # Telemetry off unless a user turns it on: nothing should wait for a network. Kedro's own

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Callable
+
 import mlflow
 import numpy as np
 import torch

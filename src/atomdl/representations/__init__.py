@@ -2,7 +2,6 @@
 
 from atomdl.representations.atom2vec import environment_matrix, train_atom2vec
 from atomdl.representations.base import MissingElementsError, Representation
-from atomdl.representations.store import load_representations, save_representations
 from atomdl.representations.sources import (
     PUBLISHED,
     atom_dl,
@@ -12,6 +11,7 @@ from atomdl.representations.sources import (
     published,
     random_vectors,
 )
+from atomdl.representations.store import load_representations, save_representations
 
 __all__ = [
     "PUBLISHED",

@@ -164,9 +164,15 @@ def test_registry_lists_the_six_pipelines(make_project):
     release = {node.name for node in pipelines["release"].nodes}
     assert release == {"use_pretrained_release"}
     assert not release & {node.name for node in pipelines["__default__"].nodes}
-    downstream = {"models_atom_encoder", "model_output_atom_dl_vectors", "reporting_pretraining_history"}
+    downstream = {
+        "models_atom_encoder",
+        "model_output_atom_dl_vectors",
+        "reporting_pretraining_history",
+    }
     assert downstream <= pipelines["release"].all_outputs() & pipelines["pretraining"].all_outputs()
-    assert not pipelines["release"].all_outputs() & pipelines["representations"].inputs() - downstream
+    assert (
+        not pipelines["release"].all_outputs() & pipelines["representations"].inputs() - downstream
+    )
     assert {node.name for node in pipelines["janus"].nodes} == {
         "clean_c2db_export",
         "build_janus_table",

@@ -4,7 +4,6 @@ import sqlite3
 
 import pandas as pd
 import pytest
-
 from kedro.io import Version
 
 from atomdl.datasets import RepresentationsDataset
