@@ -10,9 +10,13 @@ length-bucketed batches of the same size, with AdamW, loss = masked-atom + pair 
 with bf16 autocast. (BERT adds position embeddings, which atomdl's encoder has no use for: see
 docs/pretraining.md.) Each side's batches are built inside its timed loop by the same code.
 
-Prints samples/s of each, the ratio, and what the paper's configuration (80 epochs over the
-whole corpus) would take at the measured atomdl speed. Also times atomdl's own ``train()`` for one
-epoch on the same formulas (everything included: pairing, masking, validation).
+The models are timed in alternating rounds (atomdl, BERT, and on CPU atomdl with PyTorch's own
+attention and dropout, ``cpu_kernels=False``), each round a few steps of each on the same
+batches, so that a machine that speeds up or slows down during the run moves all of them alike.
+Prints each model's median samples/s over the rounds, the median of the per-round ratios with
+their spread (min-max), and what the paper's configuration (80 epochs over the whole corpus)
+would take at the measured atomdl speed. Also times atomdl's own ``train()`` for one epoch on
+the same formulas (everything included: pairing, masking, validation).
 """
 
 from __future__ import annotations
@@ -86,27 +90,53 @@ def bert_step(model, optimiser, tokens, segments, labels, pair_labels, device):
     optimiser.step()
 
 
-def timed_loop(step, model, corpus, pairs, batches, device, steps, warmup=5):
-    optimiser = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    rng = np.random.default_rng(1)
-    model.train()
-    samples, started = 0, None
-    for i, batch in enumerate(batches[: warmup + steps]):
-        if i == warmup:
-            if device.type == "cuda":
-                torch.cuda.synchronize()
-            started, samples = time.perf_counter(), 0
-        tokens, segments = corpus.sequences(pairs.first[batch], pairs.second[batch])
-        inputs, labels = mask_tokens(tokens, corpus.element_ids, rng)
-        tensors = [
-            torch.as_tensor(a, dtype=torch.long).to(device)
-            for a in (inputs, segments, labels, pairs.label[batch])
-        ]
-        step(model, optimiser, *tensors, device)
-        samples += len(batch)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return samples / (time.perf_counter() - started)
+class Contender:
+    """One model with its optimiser and step, timed a round at a time on the same batches."""
+
+    def __init__(self, name, step, model, corpus, pairs, batches, device):
+        self.name, self.step, self.model = name, step, model.train()
+        self.optimiser = torch.optim.AdamW(model.parameters(), lr=1e-3)
+        self.corpus, self.pairs, self.batches, self.device = corpus, pairs, batches, device
+        self.rng = np.random.default_rng(1)
+        self.rates: list[float] = []
+
+    def run(self, start: int, steps: int, timed: bool = True) -> None:
+        device, corpus, pairs = self.device, self.corpus, self.pairs
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        started, samples = time.perf_counter(), 0
+        for batch in self.batches[start : start + steps]:
+            tokens, segments = corpus.sequences(pairs.first[batch], pairs.second[batch])
+            inputs, labels = mask_tokens(tokens, corpus.element_ids, self.rng)
+            tensors = [
+                torch.as_tensor(a, dtype=torch.long).to(device)
+                for a in (inputs, segments, labels, pairs.label[batch])
+            ]
+            self.step(self.model, self.optimiser, *tensors, device)
+            samples += len(batch)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        if timed:
+            self.rates.append(samples / (time.perf_counter() - started))
+
+
+def interleaved(contenders: list[Contender], rounds: int, steps: int, warmup: int = 5) -> None:
+    """Warm every model up, then alternate: each round runs ``steps`` steps of each model on
+    the same batches, the order rotating from round to round."""
+    for contender in contenders:
+        contender.run(0, warmup, timed=False)
+    for r in range(rounds):
+        start = warmup + r * steps
+        for contender in contenders[r % len(contenders) :] + contenders[: r % len(contenders)]:
+            contender.run(start, steps)
+
+
+def ratio_line(label: str, ours: Contender, theirs: Contender) -> str:
+    ratios = np.array(ours.rates) / np.array(theirs.rates)
+    return (
+        f"  {label:<32}{np.median(ratios):6.2f}x  (per-round ratios {ratios.min():.2f}-"
+        f"{ratios.max():.2f} over {len(ratios)} rounds)"
+    )
 
 
 def main() -> None:
@@ -119,14 +149,15 @@ def main() -> None:
         help="formulas of the corpus to draw samples from (0: all)",
     )
     parser.add_argument("--batch-size", type=int, default=256)
-    parser.add_argument("--steps", type=int, default=60, help="timed steps per model")
+    parser.add_argument("--rounds", type=int, default=12, help="alternating rounds")
+    parser.add_argument("--steps", type=int, default=10, help="timed steps per model and round")
     args = parser.parse_args()
     from transformers import BertConfig, BertForPreTraining
 
     device = torch.device(args.device)
     corpus, vocabulary, full_size = load_corpus(args.formulas or None)
     pairs, batches = make_batches(corpus, args.batch_size)
-    batches = batches * math.ceil((args.steps + 5) / len(batches))
+    batches = batches * math.ceil((args.rounds * args.steps + 5) / len(batches))
     encoder = EncoderConfig(
         len(vocabulary),
         embedding_dim=16,
@@ -158,28 +189,34 @@ def main() -> None:
         else f"{torch.get_num_threads()} CPU threads"
     )
     print(
-        f"device {device} ({hardware}), "
-        f"torch {torch.__version__}, batch {args.batch_size}, {args.steps} timed steps, "
+        f"device {device} ({hardware}), torch {torch.__version__}, batch {args.batch_size}, "
+        f"{args.rounds} alternating rounds of {args.steps} steps per model, "
         f"samples from {len(corpus):,} formulas"
     )
     print(
         f"parameters: atomdl {sum(p.numel() for p in ours.parameters()):,}, "
         f"BERT {sum(p.numel() for p in theirs.parameters()):,}"
     )
-    rate_ours = timed_loop(atomdl_step, ours, corpus, pairs, batches, device, args.steps)
-    rate_bert = timed_loop(bert_step, theirs, corpus, pairs, batches, device, args.steps)
-    print(f"  atomdl AtomEncoder        {rate_ours:10,.0f} samples/s")
-    print(f"  transformers BERT         {rate_bert:10,.0f} samples/s")
-    print(f"  ratio                     {rate_ours / rate_bert:10.2f}x")
+    contenders = [
+        Contender("atomdl AtomEncoder", atomdl_step, ours, corpus, pairs, batches, device),
+        Contender("transformers BERT", bert_step, theirs, corpus, pairs, batches, device),
+    ]
     if device.type == "cpu":  # what atomdl's CPU attention and dropout are worth
         torch.manual_seed(0)
         fused = AtomEncoder(encoder)
         fused.cpu_kernels = False
-        rate_fused = timed_loop(atomdl_step, fused, corpus, pairs, batches, device, args.steps)
-        print(
-            f"  atomdl, cpu_kernels=False {rate_fused:10,.0f} samples/s "
-            f"(PyTorch's fused attention and F.dropout; {rate_fused / rate_bert:.2f}x BERT)"
+        contenders.append(
+            Contender("atomdl, cpu_kernels=False", atomdl_step, fused, corpus, pairs, batches,
+                      device)  # fmt: skip
         )
+    interleaved(contenders, args.rounds, args.steps)
+    for contender in contenders:
+        print(f"  {contender.name:<32}{np.median(contender.rates):10,.0f} samples/s (median)")
+    print(ratio_line("atomdl / BERT", contenders[0], contenders[1]))
+    if len(contenders) > 2:
+        print(ratio_line("cpu_kernels=False / BERT", contenders[2], contenders[1]))
+        print(ratio_line("atomdl / cpu_kernels=False", contenders[0], contenders[2]))
+    rate_ours = float(np.median(contenders[0].rates))
     paper = PAPER_EPOCHS * full_size / rate_ours
     print(
         f"  paper configuration ({PAPER_EPOCHS} epochs x {full_size:,} formulas) at this speed: "
