@@ -6,7 +6,15 @@
 * Batches are formed from length-sorted chunks of the shuffled samples (then shuffled), so
   little is spent on padding.
 * A non-finite loss stops training with :class:`NonFiniteLossError` before anything is written.
-* Device: CUDA when available (bf16 autocast), else CPU.
+* Device: CUDA when available (bf16 autocast), else CPU. Nothing inside a step waits for the
+  device: running sums stay on it and are read once per logging interval, masked positions go
+  to it as indices computed on the host, batches are copied from pinned memory without blocking;
+  ``TrainingConfig.compile`` adds ``torch.compile`` (CUDA graphs on a GPU).
+* Data-parallel (PyTorch DDP) when ``torch.distributed`` is initialised, e.g. under ``torchrun``
+  (``python -m atomdl.pretraining``): ``batch_size`` is the global batch, each of N processes
+  takes its share of every batch, the losses are normalised by the global batch, so N processes
+  take the steps that one process would (equal to float tolerance without dropout). Every rank
+  draws the same pairs and masks; only rank 0 writes checkpoints and calls ``on_epoch_end``.
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ class TrainingConfig:
     bucket_batches: int = 50  # batches per length-sorted chunk
     seed: int = 0
     device: str = "auto"
+    compile: bool = False  # torch.compile(mode="reduce-overhead"): CUDA graphs on a GPU
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -77,10 +86,35 @@ class _WarmupThenLinearDecay:
         return max(0.0, (self.total - step) / max(self.total - self.warmup, 1))
 
 
-def pick_device(requested: str = "auto") -> torch.device:
+def pick_device(requested: str = "auto", rank: int = 0) -> torch.device:
+    """CUDA when available (a data-parallel run's process takes the GPU of its local rank)."""
     if requested == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        requested = "cuda" if torch.cuda.is_available() else "cpu"
+    if requested == "cuda" and torch.distributed.is_initialized():
+        local = int(os.environ.get("LOCAL_RANK", rank))
+        torch.cuda.set_device(local)
+        return torch.device("cuda", local)
     return torch.device(requested)
+
+
+def _world() -> tuple[int, int]:
+    """(processes, this process's rank) of an initialised process group, else (1, 0)."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_world_size(), torch.distributed.get_rank()
+    return 1, 0
+
+
+def _stepper(model: AtomEncoder, config: TrainingConfig, device: torch.device, world: int):
+    """What a training step calls: the model, wrapped for DDP and compiled when asked."""
+    stepper = model
+    if world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        ids = [device.index] if device.type == "cuda" else None
+        stepper = DistributedDataParallel(model, device_ids=ids)
+    if config.compile:
+        stepper = torch.compile(stepper, mode="reduce-overhead")
+    return stepper
 
 
 def train(
@@ -98,9 +132,11 @@ def train(
     hash of the data and settings; a run with the same data and settings resumes from it. The
     checkpoint is removed after a complete run unless ``keep_checkpoint``.
     """
-    device = pick_device(config.device)
+    world, rank = _world()
+    device = pick_device(config.device, rank)
     torch.manual_seed(config.seed)
     model = AtomEncoder(encoder_config, corpus.vocabulary_tokens).to(device)
+    stepper = _stepper(model, config, device, world)
     optimiser = torch.optim.AdamW(
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
     )
@@ -128,15 +164,16 @@ def train(
         schedule.load_state_dict(state["schedule"])
         history, start_epoch = state["history"], state["epoch"]
         logger.info("Resuming from %s after epoch %d", checkpoint_path, start_epoch)
-        if on_epoch_end is not None:
+        if on_epoch_end is not None and rank == 0:
             for metrics in history:  # a new tracking run gets the whole curve
                 on_epoch_end(dict(metrics))
 
     started = time.perf_counter()
     for epoch in range(start_epoch + 1, config.epochs + 1):
         metrics = _train_epoch(
-            model, optimiser, schedule, corpus, train_formulas, config, epoch, device, progress
-        )
+            stepper, optimiser, schedule, corpus, train_formulas, config, epoch, device,
+            progress and rank == 0,
+        )  # fmt: skip
         metrics.update(_evaluate(model, validation, device))
         metrics["epoch"] = epoch
         metrics["learning_rate"] = schedule.get_last_lr()[0]
@@ -154,7 +191,7 @@ def train(
             metrics["val_pair_accuracy"],
             metrics["samples_per_second"],
         )
-        if checkpoint_path is not None:
+        if checkpoint_path is not None and rank == 0:
             _save_atomically(
                 {
                     "fingerprint": fingerprint,
@@ -166,9 +203,11 @@ def train(
                 },
                 checkpoint_path,
             )
-        if on_epoch_end is not None:
+        if world > 1:
+            torch.distributed.barrier()  # the checkpoint is written before any rank goes on
+        if on_epoch_end is not None and rank == 0:
             on_epoch_end(dict(metrics))
-    if checkpoint_path is not None and not keep_checkpoint:
+    if checkpoint_path is not None and not keep_checkpoint and rank == 0:
         checkpoint_path.unlink(missing_ok=True)
     model.eval()
     return TrainingResult(
@@ -180,101 +219,120 @@ def train(
     )
 
 
-def _train_epoch(model, optimiser, schedule, corpus, formulas, config, epoch, device, progress):
+#: Training steps between reads of the running sums (progress bar) and, on a GPU, between
+#: checks that the loss is finite; on CPU every step is checked (it costs nothing there).
+_LOG_INTERVAL = 20
+
+
+def _train_epoch(stepper, optimiser, schedule, corpus, formulas, config, epoch, device, progress):
+    world, rank = _world()
     rng = np.random.default_rng([config.seed, epoch])
-    torch.manual_seed(config.seed * 1_000_003 + epoch)
-    model.train()
+    torch.manual_seed(config.seed * 1_000_003 + epoch + 7919 * rank)  # dropout: own per rank
+    stepper.train()
     pairs = corpus.pairs(rng, formulas)
     batches = _length_bucketed_batches(corpus, pairs, config, rng)
-    sums = dict.fromkeys(("loss_lm", "loss_label", "atoms_right", "atoms", "pairs_right"), 0.0)
-    n_samples = 0
+    # on the device: masked-atom loss x samples, pair loss x samples, atoms right, pairs right
+    sums = torch.zeros(4, dtype=torch.float64, device=device)
+    finite = torch.ones((), dtype=torch.bool, device=device)
+    n_samples = n_atoms = 0
     started = time.perf_counter()
     bar = _progress(batches, epoch, config.epochs, progress)
     for step, batch in enumerate(bar):
+        # every rank masks the whole global batch (same generator), then takes its share
         tokens, segments = corpus.sequences(pairs.first[batch], pairs.second[batch])
         inputs, labels = mask_tokens(tokens, corpus.element_ids, rng)
-        inputs, segments, labels, pair_labels = _to_device(
-            device, inputs, segments, labels, pairs.label[batch]
-        )
-        loss_lm, loss_label, right = _losses(model, device, inputs, segments, labels, pair_labels)
+        n, n_masked = len(batch), int((labels != IGNORE).sum())
+        mine = np.array_split(np.arange(n), world)[rank]
+        tensors = _batch_tensors(device, inputs[mine], segments[mine], labels[mine],
+                                 pairs.label[batch][mine])  # fmt: skip
+        loss_lm, loss_label, right = _losses(stepper, device, *tensors, n_masked, n)
         loss = loss_lm + loss_label
-        if not torch.isfinite(loss):
-            raise NonFiniteLossError(
-                f"epoch {epoch}, batch {step + 1}: loss is {loss.item()} (masked-atom "
-                f"{loss_lm.item()}, pair {loss_label.item()}); try a lower learning rate. "
-                "Nothing was written for this epoch."
-            )
+        if device.type == "cpu" or (step + 1) % _LOG_INTERVAL == 0 or step + 1 == len(batches):
+            if not bool(finite & torch.isfinite(loss)):
+                raise NonFiniteLossError(
+                    f"epoch {epoch}, batch {step + 1}: loss is {loss.item()} (masked-atom "
+                    f"{loss_lm.item()}, pair {loss_label.item()}) or was not finite since the "
+                    "last check; try a lower learning rate. Nothing was written for this epoch."
+                )
+        else:
+            finite &= torch.isfinite(loss)
         optimiser.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+        (loss * world).backward()  # DDP averages the ranks' gradients: world x mean = sum
+        torch.nn.utils.clip_grad_norm_(stepper.parameters(), config.max_grad_norm)
         optimiser.step()
         schedule.step()
-        n = len(batch)
         n_samples += n
-        sums["loss_lm"] += loss_lm.item() * n
-        sums["loss_label"] += loss_label.item() * n
-        sums["atoms_right"] += right[0]
-        sums["atoms"] += right[1]
-        sums["pairs_right"] += right[2]
-        if progress and step % 20 == 0:
+        n_atoms += n_masked
+        sums += torch.stack(
+            [loss_lm.detach().double() * n, loss_label.detach().double() * n, *right]
+        )
+        if progress and step % _LOG_INTERVAL == 0:
+            values = _global(sums).tolist()  # the one read of the interval
             rate = n_samples / (time.perf_counter() - started)
             bar.set_postfix(
-                loss=f"{sums['loss_lm'] / n_samples + sums['loss_label'] / n_samples:.3f}",
-                atom_acc=f"{sums['atoms_right'] / max(sums['atoms'], 1):.3f}",
-                pair_acc=f"{sums['pairs_right'] / n_samples:.3f}",
+                loss=f"{values[0] / n_samples + values[1] / n_samples:.3f}",
+                atom_acc=f"{values[2] / max(n_atoms, 1):.3f}",
+                pair_acc=f"{values[3] / n_samples:.3f}",
                 samples_s=f"{rate:,.0f}",
                 refresh=False,
             )
+    values = _global(sums).tolist()
     seconds = time.perf_counter() - started
     return {
-        "loss_lm": sums["loss_lm"] / n_samples,
-        "loss_label": sums["loss_label"] / n_samples,
-        "atom_accuracy": sums["atoms_right"] / max(sums["atoms"], 1),
-        "pair_accuracy": sums["pairs_right"] / n_samples,
+        "loss_lm": values[0] / n_samples,
+        "loss_label": values[1] / n_samples,
+        "atom_accuracy": values[2] / max(n_atoms, 1),
+        "pair_accuracy": values[3] / n_samples,
         "samples_per_second": n_samples / seconds,
         "epoch_seconds": seconds,
     }
 
 
+def _global(sums: torch.Tensor) -> torch.Tensor:
+    """Per-rank sums added over the ranks (losses are per-rank shares of the global mean)."""
+    if _world()[0] > 1:
+        sums = sums.clone()
+        torch.distributed.all_reduce(sums)
+    return sums
+
+
 @torch.no_grad()
 def _evaluate(model, validation, device, chunk: int = 1024) -> dict:
+    """Every rank evaluates the whole validation set (the same numbers on each)."""
     model.eval()
-    sums = np.zeros(
-        5
-    )  # masked-atom loss x atoms, pair loss x samples, atoms right, atoms, pairs right
-    n = len(validation[0])
+    # masked-atom loss x atoms, pair loss x samples, atoms right, pairs right
+    sums = torch.zeros(4, dtype=torch.float64, device=device)
+    n, n_atoms = len(validation[0]), int((validation[2] != IGNORE).sum())
     for start in range(0, n, chunk):
-        part = [a[start : start + chunk] for a in validation]
-        inputs, segments, labels, pair_labels = _to_device(device, *part)
-        loss_lm, loss_label, right = _losses(model, device, inputs, segments, labels, pair_labels)
-        sums += [
-            loss_lm.item() * right[1],
-            loss_label.item() * len(pair_labels),
-            *right[:2],
-            right[2],
-        ]
+        inputs, segments, labels, pair_labels = (a[start : start + chunk] for a in validation)
+        n_masked, n_part = int((labels != IGNORE).sum()), len(inputs)
+        tensors = _batch_tensors(device, inputs, segments, labels, pair_labels)
+        loss_lm, loss_label, right = _losses(model, device, *tensors, n_masked, n_part)
+        sums += torch.stack(
+            [loss_lm.double() * n_masked, loss_label.double() * n_part, *right]
+        )
+    values = sums.tolist()
     return {
-        "val_loss_lm": sums[0] / max(sums[3], 1),
-        "val_loss_label": sums[1] / n,
-        "val_atom_accuracy": sums[2] / max(sums[3], 1),
-        "val_pair_accuracy": sums[4] / n,
+        "val_loss_lm": values[0] / max(n_atoms, 1),
+        "val_loss_label": values[1] / n,
+        "val_atom_accuracy": values[2] / max(n_atoms, 1),
+        "val_pair_accuracy": values[3] / n,
     }
 
 
-def _losses(model, device, inputs, segments, labels, pair_labels):
-    """Both losses and the counts behind both accuracies; atom logits only where atoms are
-    masked, the only places the masked-atom loss looks at."""
-    masked = labels != IGNORE
+def _losses(model, device, inputs, segments, atom_labels, pair_labels, atom_index, n_atoms, n):
+    """Both losses as this process's share of the means over ``n_atoms`` masked atoms and ``n``
+    samples (the global batch), and the counts behind both accuracies, all on the device.
+    Atom logits only at the masked positions (``atom_index``, flat), the only places the
+    masked-atom loss looks at."""
     with _autocast(device):
-        atom_logits, pair_logits = model(inputs, segments, atom_positions=masked)
-    atom_logits, pair_logits, atom_labels = atom_logits.float(), pair_logits.float(), labels[masked]
-    loss_lm = (
-        F.cross_entropy(atom_logits, atom_labels) if len(atom_labels) else atom_logits.sum() * 0.0
-    )
-    loss_label = F.cross_entropy(pair_logits, pair_labels)
-    atoms_right = (atom_logits.argmax(-1) == atom_labels).sum().item()
-    pairs_right = (pair_logits.argmax(-1) == pair_labels).sum().item()
-    return loss_lm, loss_label, (atoms_right, len(atom_labels), pairs_right)
+        atom_logits, pair_logits = model(inputs, segments, atom_positions=atom_index)
+    atom_logits, pair_logits = atom_logits.float(), pair_logits.float()
+    loss_lm = F.cross_entropy(atom_logits, atom_labels, reduction="sum") / max(n_atoms, 1)
+    loss_label = F.cross_entropy(pair_logits, pair_labels, reduction="sum") / n
+    atoms_right = (atom_logits.argmax(-1) == atom_labels).sum()
+    pairs_right = (pair_logits.argmax(-1) == pair_labels).sum()
+    return loss_lm, loss_label, (atoms_right.double(), pairs_right.double())
 
 
 def _validation_batch(corpus: Corpus, formulas: np.ndarray, rng: np.random.Generator):
@@ -296,8 +354,20 @@ def _length_bucketed_batches(corpus, pairs, config, rng) -> list[np.ndarray]:
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def _to_device(device, *arrays):
-    return tuple(torch.as_tensor(a, dtype=torch.long).to(device, non_blocking=True) for a in arrays)
+def _batch_tensors(device, inputs, segments, labels, pair_labels) -> tuple:
+    """Inputs, segments, the labels of the masked atoms, pair labels and the masked positions
+    (flat indices into batch x length) on the device. The positions are found on the host:
+    a boolean index on the device would make the host wait for its count."""
+    positions = np.flatnonzero(labels.ravel() != IGNORE)
+    arrays = (inputs, segments, labels.ravel()[positions], pair_labels, positions)
+    return tuple(_to_device(device, a) for a in arrays)
+
+
+def _to_device(device, array) -> torch.Tensor:
+    tensor = torch.from_numpy(np.ascontiguousarray(array, dtype=np.int64))
+    if device.type == "cuda":
+        return tensor.pin_memory().to(device, non_blocking=True)
+    return tensor
 
 
 def _autocast(device):
