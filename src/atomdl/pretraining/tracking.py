@@ -5,6 +5,7 @@ that the catalog logs. The encoder itself goes to MLflow through the catalog
 from __future__ import annotations
 
 import platform
+import time
 from collections.abc import Callable
 
 import mlflow
@@ -14,19 +15,35 @@ import torch
 import atomdl
 from atomdl.pretraining.training import TrainingResult
 
-__all__ = ["epoch_logger", "pretraining_record"]
+__all__ = ["epoch_logger", "pretraining_record", "worker_environment"]
 
 
-def epoch_logger() -> Callable[[dict], None] | None:
-    """A training callback that logs each epoch's metrics (step = epoch), or None if no run."""
-    if mlflow.active_run() is None:
-        return None
+def epoch_logger(run_id: str | None = None) -> Callable[[dict], None] | None:
+    """A training callback that logs each epoch's metrics (step = epoch) into the active run,
+    or into the run ``run_id`` (a worker process of a Kedro run); None if there is neither."""
+    if run_id is None:
+        if mlflow.active_run() is None:
+            return None
+        run_id = mlflow.active_run().info.run_id
+    client = mlflow.MlflowClient()
 
     def log(metrics: dict) -> None:
-        epoch = int(metrics["epoch"])
-        mlflow.log_metrics({k: float(v) for k, v in metrics.items() if k != "epoch"}, step=epoch)
+        from mlflow.entities import Metric
+
+        epoch, now = int(metrics["epoch"]), int(time.time() * 1000)
+        client.log_batch(run_id, metrics=[
+            Metric(k, float(v), now, epoch) for k, v in metrics.items() if k != "epoch"
+        ])  # fmt: skip
 
     return log
+
+
+def worker_environment() -> dict[str, str]:
+    """What worker processes need to log into the active run (tracking store and run id)."""
+    run = mlflow.active_run()
+    if run is None:
+        return {}
+    return {"MLFLOW_TRACKING_URI": mlflow.get_tracking_uri(), "MLFLOW_RUN_ID": run.info.run_id}
 
 
 def pretraining_record(result: TrainingResult, data_sha256: str, n_formulas: int) -> dict:

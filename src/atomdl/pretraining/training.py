@@ -37,7 +37,14 @@ from torch.nn import functional as F
 from atomdl.pretraining.encoder import AtomEncoder, EncoderConfig
 from atomdl.pretraining.samples import IGNORE, Corpus, mask_tokens
 
-__all__ = ["NonFiniteLossError", "TrainingConfig", "TrainingResult", "pick_device", "train"]
+__all__ = [
+    "NonFiniteLossError",
+    "TrainingConfig",
+    "TrainingResult",
+    "pick_device",
+    "subsample",
+    "train",
+]
 
 logger = logging.getLogger(__name__)
 _VALIDATION_STREAM = 10**9  # generator stream of the validation split and samples
@@ -84,6 +91,15 @@ class _WarmupThenLinearDecay:
         if step < self.warmup:
             return (step + 1) / self.warmup
         return max(0.0, (self.total - step) / max(self.total - self.warmup, 1))
+
+
+def subsample(compositions: pd.DataFrame, limit: int | None, seed: int) -> pd.DataFrame:
+    """The whole corpus, or a seeded random subset of ``limit`` formulas in corpus order."""
+    if limit is None or limit >= len(compositions):
+        return compositions
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(len(compositions), size=int(limit), replace=False))
+    return compositions.iloc[rows].reset_index(drop=True)
 
 
 def pick_device(requested: str = "auto", rank: int = 0) -> torch.device:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 logger = logging.getLogger(__name__)
@@ -13,13 +12,13 @@ logger = logging.getLogger(__name__)
 
 def select_training_formulas(compositions: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
     """The whole corpus, or a seeded random subset of ``max_formulas`` (CPU-sized runs)."""
-    limit = options.get("max_formulas")
-    if limit is None or limit >= len(compositions):
-        return compositions
-    rng = np.random.default_rng(options["training"]["seed"])
-    rows = np.sort(rng.choice(len(compositions), size=int(limit), replace=False))
-    logger.info("Pretraining on %d of %d formulas (max_formulas)", limit, len(compositions))
-    return compositions.iloc[rows].reset_index(drop=True)
+    from atomdl.pretraining.training import subsample
+
+    selected = subsample(compositions, options.get("max_formulas"), options["training"]["seed"])
+    if len(selected) < len(compositions):
+        logger.info("Pretraining on %d of %d formulas (max_formulas)", len(selected),
+                    len(compositions))  # fmt: skip
+    return selected
 
 
 def pretrain_encoder(
