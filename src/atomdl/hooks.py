@@ -77,7 +77,8 @@ def _missing_message(missing: list[str], catalog, requested: list[str]) -> str:
         seen.add(name)
         makers = _makers(name)
         if not makers:
-            lines.append(f"{name}: no registered pipeline makes it (see conf/base/catalog.yml)")
+            where = catalog.get(name)._describe().get("filepath", "the path in its catalog entry")
+            lines.append(f"{name} is not at {where}, and no pipeline makes it")
             continue
         others = f" (or {', '.join(f'`{m}`' for m in makers[1:])})" if len(makers) > 1 else ""
         if name in missing:

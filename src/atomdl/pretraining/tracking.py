@@ -60,6 +60,7 @@ def pretraining_record(result: TrainingResult, data_sha256: str, n_formulas: int
             "python": platform.python_version(),
             "atomdl": atomdl.__version__,
             "resumed_from_epoch": result.resumed_from_epoch,
+            "processes": result.processes,
         },
         "metrics": {"training_seconds": result.seconds},
     }

@@ -79,6 +79,7 @@ class TrainingResult:
     device: str
     resumed_from_epoch: int = 0
     seconds: float = 0.0
+    processes: int = 1  # data-parallel processes that trained it
 
 
 class _WarmupThenLinearDecay:
@@ -232,6 +233,7 @@ def train(
         device=device.type,
         resumed_from_epoch=start_epoch,
         seconds=time.perf_counter() - started,
+        processes=world,
     )
 
 

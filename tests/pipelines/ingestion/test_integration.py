@@ -89,6 +89,16 @@ def test_a_run_whose_inputs_are_not_made_yet_stops_before_any_work(make_project)
     assert not (project / "mlflow.db").exists() or _mlflow_runs(project) == []
 
 
+def test_a_missing_raw_file_is_named_with_its_path(make_project):
+    project = make_project({"oqmd_formulas.csv.gz": EMBEDDED / "oqmd_formulas.csv.gz"})
+    with pytest.raises(MissingInputError) as caught:
+        run_kedro(project, "ingestion")
+    where = project / "data" / "01_raw" / "matbench_expt_gap.csv"
+    assert str(caught.value).splitlines()[1] == (
+        f"raw_matbench_expt_gap is not at {where}, and no pipeline makes it"
+    )
+
+
 def test_kedro_run_prints_one_message_for_missing_inputs(make_project):
     import os
     import subprocess

@@ -82,3 +82,50 @@ def test_pretraining_pipeline_on_a_slice_of_the_corpus(make_project):
     pd.testing.assert_frame_equal(logged.element_vectors(), vectors, check_dtype=False, rtol=1e-6)
     artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(run_id)}
     assert {"atom_dl_vectors.csv", "element_representations.csv"} <= artifacts
+
+
+def test_the_pretraining_node_starts_data_parallel_workers(make_project):
+    """`pretraining.distributed.nproc_per_node: 2`: the node runs torchrun (gloo on CPU); the
+    workers' epochs reach the Kedro run's MLflow run, the outputs the catalog."""
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    project = make_project(
+        {
+            "oqmd_formulas.csv.gz": EMBEDDED / "oqmd_formulas.csv.gz",
+            "matbench_expt_gap.csv": EMBEDDED / "matbench_expt_gap.csv",
+        }
+    )
+    params = {
+        "pretraining": {
+            "max_formulas": 600,
+            "progress_bar": False,
+            "encoder": {"n_layers": 1},
+            "training": {"epochs": 2, "batch_size": 64, "learning_rate": 0.01},
+            "distributed": {"nproc_per_node": 2},
+        }
+    }
+    bootstrap_project(project)
+    with KedroSession.create(project_path=project, runtime_params=params) as session:
+        session.run(pipeline_names=["ingestion", "pretraining"])
+
+    data = project / "data"
+    encoder = load_encoder(latest_version(data / "06_models" / "atom_encoder.pkl"))
+    vectors = pd.read_csv(
+        latest_version(data / "07_model_output" / "atom_dl_vectors.csv"), index_col="symbol"
+    )
+    pd.testing.assert_frame_equal(encoder.element_vectors(), vectors, check_dtype=False, rtol=1e-6)
+    history = pd.read_csv(latest_version(data / "08_reporting" / "pretraining_history.csv"))
+    assert history["epoch"].tolist() == [1, 2]
+    with sqlite3.connect(project / "mlflow.db") as db:
+        (run_id,) = db.execute("select run_uuid from runs").fetchone()
+        steps = db.execute(
+            "select step from metrics where run_uuid=? and key='val_loss_lm' order by step",
+            (run_id,),
+        ).fetchall()
+        tags = dict(db.execute("select key, value from tags where run_uuid=?", (run_id,)))
+        params_logged = dict(
+            db.execute("select key, value from params where run_uuid=?", (run_id,))
+        )
+    assert [s for (s,) in steps] == [1, 2] and tags["processes"] == "2"
+    assert params_logged["training_formulas"] == "600"

@@ -27,8 +27,20 @@ def pretrain_encoder(
     """Train the encoder; returns it (for the catalog and for MLflow), the training history and
     the run's record (data hash, device, versions, time).
 
-    Per-epoch metrics go to the MLflow run as training goes (a callback).
+    Per-epoch metrics go to the MLflow run as training goes (a callback). With
+    ``distributed.nproc_per_node`` > 1, that many processes train it together (torchrun, DDP).
     """
+    processes = int(options.get("distributed", {}).get("nproc_per_node", 1))
+    if processes > 1:
+        from atomdl.pretraining.launch import train_distributed
+        from atomdl.pretraining.tracking import worker_environment
+
+        model, history, record = train_distributed(
+            compositions, vocabulary, options, processes, worker_environment()
+        )
+        _log_summary(history, record["tags"]["device"], record["metrics"]["training_seconds"])
+        return model, model, history, record
+
     from atomdl.pretraining import Corpus, EncoderConfig, TrainingConfig, train
     from atomdl.pretraining.tracking import epoch_logger, pretraining_record
 
@@ -41,19 +53,23 @@ def pretrain_encoder(
         on_epoch_end=epoch_logger(),
         progress=options.get("progress_bar", True),
     )
-    final = result.history.iloc[-1]
+    _log_summary(result.history, result.device, result.seconds)
+    record = pretraining_record(result, corpus.sha256(), len(corpus))
+    return result.model, result.model, result.history, record
+
+
+def _log_summary(history: pd.DataFrame, device: str, seconds: float) -> None:
+    final = history.iloc[-1]
     logger.info(
         "Pretraining done on %s in %.0f s: masked-atom accuracy %.3f (validation %.3f), pair "
         "accuracy %.3f (validation %.3f)",
-        result.device,
-        result.seconds,
+        device,
+        seconds,
         final["atom_accuracy"],
         final["val_atom_accuracy"],
         final["pair_accuracy"],
         final["val_pair_accuracy"],
     )
-    record = pretraining_record(result, corpus.sha256(), len(corpus))
-    return result.model, result.model, result.history, record
 
 
 def extract_element_vectors(encoder) -> pd.DataFrame:
