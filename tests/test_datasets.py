@@ -68,6 +68,7 @@ def test_a_tracked_dataset_saves_its_version_and_logs_that_file_or_folder(tmp_pa
     from atomdl.datasets import MlflowRecordDataset, TrackedDataset
 
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    mlflow.set_experiment("tracked-dataset-test")  # not an experiment id of an earlier store
     try:
         table = TrackedDataset(
             {"type": "pandas.CSVDataset", "filepath": str(tmp_path / "t.csv"),

@@ -52,7 +52,8 @@ def undeclared(folder: Path, declared: set[str]) -> list[str]:
     for module, where in sorted(imported_modules(folder).items()):
         names = {canonicalize_name(d) for d in distributions.get(module, [])}
         if not names:
-            problems.append(f"{module} (imported in {where}) is not installed")
+            if canonicalize_name(module) not in declared:  # an extra not installed here is fine
+                problems.append(f"{module} (imported in {where}) is not installed")
         elif not names & declared:
             problems.append(
                 f"{module} (imported in {where}) comes from {sorted(names)}, undeclared"
@@ -77,3 +78,5 @@ def test_the_scan_reports_undeclared_and_missing_imports_inside_functions(tmp_pa
         "not_a_real_module_xyz (imported in m.py) is not installed",
         "yaml (imported in m.py) comes from ['pyyaml'], undeclared",
     ]
+    # declared (say, in an extra that this environment did not install): not a problem
+    assert undeclared(tmp_path, {"pandas", "pyyaml", "not-a-real-module-xyz"}) == []

@@ -185,3 +185,25 @@ def test_an_encoder_without_its_tokens_cannot_be_stored_or_asked_for_vectors(voc
         load_encoder({"format": "something else"})
     clone = copy.deepcopy(model.train())  # a deep copy stays a training-mode copy
     assert clone.training and clone.tokens is None
+
+
+def test_the_compile_setting_compiles_the_training_step(corpus, vocabulary, monkeypatch):
+    """`compile: true` hands the model to torch.compile (CUDA graphs on a GPU); the compiler
+    itself is not run here (a minute and more on CPU): it is recorded, the model kept."""
+    compiled = []
+
+    def record(model, **kwargs):
+        compiled.append(kwargs)
+        return model
+
+    monkeypatch.setattr(torch, "compile", record)
+    encoder = EncoderConfig(len(vocabulary), **TINY)
+    config = TrainingConfig(epochs=1, batch_size=128, learning_rate=1e-2, compile=True)
+    with_setting = train(corpus, encoder, config, progress=False)
+    assert compiled == [{"mode": "reduce-overhead"}]
+    without = train(corpus, encoder, TrainingConfig(epochs=1, batch_size=128, learning_rate=1e-2),
+                    progress=False)  # fmt: skip
+    pd.testing.assert_frame_equal(
+        with_setting.history.drop(columns=["samples_per_second", "epoch_seconds"]),
+        without.history.drop(columns=["samples_per_second", "epoch_seconds"]),
+    )
