@@ -195,7 +195,7 @@ def train(
         metrics["epoch"] = epoch
         metrics["learning_rate"] = schedule.get_last_lr()[0]
         history.append(metrics)
-        logger.info(
+        (logger.info if rank == 0 else logger.debug)(
             "epoch %d/%d: loss %.4f + %.4f, atom accuracy %.3f (validation %.3f), pair accuracy "
             "%.3f (validation %.3f), %.0f samples/s",
             epoch,
