@@ -41,7 +41,7 @@ from atomdl.pretraining import (
     train,
 )
 from atomdl.pretraining.samples import IGNORE, mask_tokens
-from atomdl.pretraining.training import _length_bucketed_batches
+from atomdl.pretraining.training import _length_bucketed_batches, _to_device
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "01_raw" / "oqmd_formulas.csv.gz"
 PAPER_EPOCHS = 80
@@ -64,11 +64,11 @@ def make_batches(corpus, batch_size, seed=0):
     return pairs, _length_bucketed_batches(corpus, pairs, config, rng)
 
 
-def atomdl_step(model, optimiser, tokens, segments, labels, pair_labels, device):
-    masked = labels != IGNORE
+def atomdl_step(model, optimiser, tokens, segments, labels, pair_labels, positions, device):
+    """As train() does it: masked positions as host-computed flat indices (no device sync)."""
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-        atom_logits, pair_logits = model(tokens, segments, atom_positions=masked)
-    loss = F.cross_entropy(atom_logits.float(), labels[masked]) + F.cross_entropy(
+        atom_logits, pair_logits = model(tokens, segments, atom_positions=positions)
+    loss = F.cross_entropy(atom_logits.float(), labels.reshape(-1)[positions]) + F.cross_entropy(
         pair_logits.float(), pair_labels
     )
     optimiser.zero_grad(set_to_none=True)
@@ -76,7 +76,7 @@ def atomdl_step(model, optimiser, tokens, segments, labels, pair_labels, device)
     optimiser.step()
 
 
-def bert_step(model, optimiser, tokens, segments, labels, pair_labels, device):
+def bert_step(model, optimiser, tokens, segments, labels, pair_labels, positions, device):
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
         out = model(
             input_ids=tokens,
@@ -108,9 +108,10 @@ class Contender:
         for batch in self.batches[start : start + steps]:
             tokens, segments = corpus.sequences(pairs.first[batch], pairs.second[batch])
             inputs, labels = mask_tokens(tokens, corpus.element_ids, self.rng)
+            positions = np.flatnonzero(labels.ravel() != IGNORE)
             tensors = [
-                torch.as_tensor(a, dtype=torch.long).to(device)
-                for a in (inputs, segments, labels, pairs.label[batch])
+                _to_device(device, a)
+                for a in (inputs, segments, labels, pairs.label[batch], positions)
             ]
             self.step(self.model, self.optimiser, *tensors, device)
             samples += len(batch)
@@ -206,8 +207,9 @@ def main() -> None:
         fused = AtomEncoder(encoder)
         fused.cpu_kernels = False
         contenders.append(
-            Contender("atomdl, cpu_kernels=False", atomdl_step, fused, corpus, pairs, batches,
-                      device)  # fmt: skip
+            Contender(
+                "atomdl, cpu_kernels=False", atomdl_step, fused, corpus, pairs, batches, device
+            )  # fmt: skip
         )
     interleaved(contenders, args.rounds, args.steps)
     for contender in contenders:
