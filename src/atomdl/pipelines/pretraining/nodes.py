@@ -28,9 +28,10 @@ def pretrain_encoder(
     the run's record (data hash, device, versions, time).
 
     Per-epoch metrics go to the MLflow run as training goes (a callback). With
-    ``distributed.nproc_per_node`` > 1, that many processes train it together (torchrun, DDP).
+    ``distributed.nproc_per_node`` > 1 (``auto``: one per local GPU), that many processes train
+    it together (torchrun, DDP).
     """
-    processes = int(options.get("distributed", {}).get("nproc_per_node", 1))
+    processes = _processes(options.get("distributed", {}).get("nproc_per_node", 1))
     if processes > 1:
         from atomdl.pretraining.launch import train_distributed
         from atomdl.pretraining.tracking import worker_environment
@@ -56,6 +57,15 @@ def pretrain_encoder(
     _log_summary(result.history, result.device, result.seconds)
     record = pretraining_record(result, corpus.sha256(), len(corpus))
     return result.model, result.model, result.history, record
+
+
+def _processes(setting) -> int:
+    """``auto``: one process per local GPU (one process without GPUs); else the number given."""
+    if setting == "auto":
+        import torch
+
+        return max(torch.cuda.device_count(), 1)
+    return int(setting)
 
 
 def _log_summary(history: pd.DataFrame, device: str, seconds: float) -> None:
