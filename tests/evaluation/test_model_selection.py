@@ -193,3 +193,41 @@ def test_comparing_representations_scores_each_on_the_same_folds_and_tests_again
     assert comparison.markdown().startswith("Settings: nested CV: outer 5-fold x 2 repeats")
     with pytest.raises(KeyError, match="reference 'atom_dl'"):
         compare_representations({"noise": noise}, ["mean"], {}, reference="atom_dl")
+
+
+def test_a_nested_run_without_the_paper_protocol_is_tracked_without_its_parts(tmp_path):
+    """paper=False hands the callback no paper outcome: the nested run is still recorded, with
+    no paper_ metrics, no refit parameters and no refitted model."""
+    import mlflow
+
+    from atomdl.evaluation.tracking import log_selection_run
+
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    mlflow.set_experiment("selection-test")
+    try:
+        calls = []
+
+        def track(representation, model, nested, paper):
+            calls.append(paper)
+            labels = {"task": "toy", "representation": representation, "model": model}
+            log_selection_run(labels, KRR_GRID, nested, paper, "nested 5x1", log_model=True)
+
+        with mlflow.start_run() as parent:
+            compare_representations(
+                {"a": LINEAR}, ["krr"], {"krr": KRR_GRID}, n_repeats=1, paper=False,
+                on_result=track,
+            )  # fmt: skip
+        client = mlflow.MlflowClient()
+        (child,) = client.search_runs(
+            [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'"
+        )
+        assert calls == [None]
+        assert child.data.tags["model"] == "krr" and "mae_mean" in child.data.metrics
+        assert not any(k.startswith("paper_") for k in child.data.metrics)
+        assert "best_params_refit" not in child.data.params
+        assert {a.path for a in client.list_artifacts(child.info.run_id)} == {
+            "folds.csv",
+            "parity.png",
+        }
+    finally:
+        mlflow.set_tracking_uri(None)
