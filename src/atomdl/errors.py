@@ -3,7 +3,7 @@ exits with status 1 (``atomdl.cli``); ``ATOMDL_TRACEBACK=1`` brings the tracebac
 
 from __future__ import annotations
 
-__all__ = ["AtomdlError", "MissingInputError", "MissingUserDataError"]
+__all__ = ["AtomdlError", "BadParametersError", "MissingInputError", "MissingUserDataError"]
 
 
 class AtomdlError(Exception):
@@ -16,3 +16,7 @@ class MissingInputError(AtomdlError, FileNotFoundError):
 
 class MissingUserDataError(MissingInputError):
     """A run needs a data file that users supply and that is not there."""
+
+
+class BadParametersError(AtomdlError, ValueError):
+    """Parameters that the project cannot run with (``atomdl.parameters``)."""

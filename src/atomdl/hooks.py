@@ -1,5 +1,6 @@
 """Project hooks.
 
+* Refuse parameters the project cannot run with, before anything else (``atomdl.parameters``).
 * Refuse, before any work starts, a run whose inputs do not exist: a file users supply (where to
   get it), or a dataset that another pipeline makes (which one, and the command that runs it).
 * Leave no MLflow run open after a Kedro run: kedro-mlflow 2.0.3 re-enters its run before every
@@ -31,6 +32,17 @@ _MAKERS = (
     "ingestion", "release", "pretraining", "representations", "embedding_analysis",
     "featurization", "model_selection",
 )  # fmt: skip
+
+
+class ValidateParametersHooks:
+    """Every parameter block checked against its typed model (``atomdl.parameters``) as soon as
+    the context exists: before any data is loaded or any MLflow run is opened."""
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        from atomdl.parameters import validate_parameters
+
+        validate_parameters(context.params)
 
 
 class RequireInputsHooks:

@@ -8,7 +8,7 @@ from kedro_mlflow.framework.hooks import MlflowHook
 from omegaconf.resolvers import oc
 
 import atomdl
-from atomdl.hooks import CloseMlflowRunHooks, RequireInputsHooks
+from atomdl.hooks import CloseMlflowRunHooks, RequireInputsHooks, ValidateParametersHooks
 
 # Telemetry off unless a user turns it on: nothing should wait for a network. Kedro's own
 # opt-out is the committed `.telemetry` file; MLflow reads this variable.
@@ -19,11 +19,17 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 warnings.filterwarnings("ignore", message="register_new_resolver")
 
 # kedro-mlflow is registered here rather than by its entry point so that hook order is ours.
-# pluggy calls the last registered first: missing inputs are reported before kedro-mlflow
-# opens an MLflow run, and the run closer acts after kedro-mlflow's own end of run.
+# pluggy calls the last registered first: bad parameters and missing inputs are reported
+# before kedro-mlflow opens an MLflow run, and the run closer acts after kedro-mlflow's own end
+# of run.
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)
 _MLFLOW_HOOK = MlflowHook()
-HOOKS = (CloseMlflowRunHooks(_MLFLOW_HOOK), _MLFLOW_HOOK, RequireInputsHooks())
+HOOKS = (
+    CloseMlflowRunHooks(_MLFLOW_HOOK),
+    _MLFLOW_HOOK,
+    RequireInputsHooks(),
+    ValidateParametersHooks(),
+)
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

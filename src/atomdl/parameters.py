@@ -1,0 +1,203 @@
+"""Typed models of the project's parameter files (``conf/*/parameters_<pipeline>.yml``).
+
+``validate_parameters(params)`` checks every block it knows before any data is loaded or any
+MLflow run is opened (``atomdl.hooks``), and raises :class:`BadParametersError` with one line per
+problem, naming the parameter, its value and what is allowed. Nodes still receive plain dicts.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from atomdl.errors import BadParametersError
+
+__all__ = ["BadParametersError", "MODEL_NAMES", "PUBLISHED_NAMES", "validate_parameters"]
+
+#: atomdl.evaluation.model_selection.MODELS and atomdl.representations.PUBLISHED, named here so
+#: that validation does not import scikit-learn or ElementEmbeddings (tests keep them equal).
+MODEL_NAMES = ("mean", "rf", "krr", "svr")
+PUBLISHED_NAMES = ("magpie", "mat2vec", "megnet16", "skipatom", "oliynyk")
+
+Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
+
+
+class _Block(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not ignored
+
+
+class _Source(_Block):
+    formula_column: str = "formula"
+    max_atoms_per_formula: PositiveInt | None = None
+    integer_amounts: bool = False
+    required_columns: list[str] = []
+
+
+class Ingestion(_Block):
+    oqmd: _Source
+    expt_gap: _Source
+
+
+class _Encoder(_Block):
+    embedding_dim: PositiveInt = 16
+    n_layers: PositiveInt = 8
+    n_heads: PositiveInt = 8
+    feedforward_dim: PositiveInt = 64
+    dropout: Fraction = 0.1
+    attention_dropout: Fraction = 0.0
+
+    @model_validator(mode="after")
+    def _heads_divide_width(self):
+        if self.embedding_dim % self.n_heads:
+            raise ValueError(
+                f"embedding_dim {self.embedding_dim} must be divisible by n_heads {self.n_heads}"
+            )
+        return self
+
+
+class _Training(_Block):
+    epochs: PositiveInt = 80
+    batch_size: PositiveInt = 256
+    learning_rate: PositiveFloat = 1e-3
+    weight_decay: NonNegativeFloat = 0.01
+    warmup_fraction: Annotated[float, Field(ge=0.0, le=1.0)] = 0.05
+    max_grad_norm: PositiveFloat = 1.0
+    validation_fraction: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.02
+    bucket_batches: PositiveInt = 50
+    seed: NonNegativeInt = 0
+    device: Annotated[str, Field(pattern=r"^(auto|cpu|cuda(:\d+)?)$")] = "auto"
+    compile: bool = False
+
+
+class _Distributed(_Block):
+    nproc_per_node: PositiveInt | Literal["auto"] = 1
+
+
+class Pretraining(_Block):
+    max_formulas: PositiveInt | None = None
+    checkpoint_dir: str | None = None
+    progress_bar: bool = True
+    encoder: _Encoder = _Encoder()
+    training: _Training = _Training()
+    distributed: _Distributed = _Distributed()
+
+
+class _Atom2Vec(_Block):
+    dim: PositiveInt = 20
+    normalize_rows: bool = True
+
+
+class _Random(_Block):
+    dim: PositiveInt = 16
+    seed: NonNegativeInt = 0
+
+
+class Representations(_Block):
+    published: list[Literal[PUBLISHED_NAMES]] = list(PUBLISHED_NAMES)
+    atom2vec: _Atom2Vec = _Atom2Vec()
+    random: _Random = _Random()
+
+
+class _Pca(_Block):
+    components: PositiveInt = 4
+    standardize: bool = True
+
+
+class EmbeddingAnalysis(_Block):
+    reference: str = "atom_dl"
+    # linkages defined for cosine distances (ward, centroid and median need Euclidean ones)
+    linkage: Literal["average", "complete", "single", "weighted"] = "average"
+    pca: _Pca = _Pca()
+    zscored: list[str] = []
+    mantel_permutations: NonNegativeInt = 999
+    seed: NonNegativeInt = 0
+
+
+class _Janus(_Block):
+    target: str = "band_gap"
+    only_with_gap: bool = True
+
+
+class Featurization(_Block):
+    representations: list[str] | None = None
+    janus: _Janus = _Janus()
+
+
+class _Outer(_Block):
+    splits: Annotated[int, Field(ge=2)] = 5
+    repeats: PositiveInt = 1
+    seed: NonNegativeInt = 0
+
+
+Grid = dict[str, list[Any]]
+
+
+class _Task(_Block):
+    max_materials: Annotated[int, Field(ge=10)] | None = None
+    outer: _Outer = _Outer()
+    grids: dict[Literal[MODEL_NAMES], Grid | list[Grid]] = {}
+
+
+class ModelSelection(_Block):
+    reference: str = "atom_dl"
+    models: list[Literal[MODEL_NAMES]] = list(MODEL_NAMES)
+    inner_splits: Annotated[int, Field(ge=2)] = 5
+    n_jobs: int = 1
+    log_models: bool = True
+    tasks: dict[Literal["janus", "expt_gap"], _Task] = {}
+
+    @field_validator("n_jobs")
+    @classmethod
+    def _workers(cls, value: int) -> int:
+        if value == 0 or value < -1:
+            raise ValueError("n_jobs must be a positive number of processes, or -1 for all cores")
+        return value
+
+
+#: The parameter blocks checked, by their top-level key.
+BLOCKS: dict[str, type[_Block]] = {
+    "ingestion": Ingestion,
+    "pretraining": Pretraining,
+    "representations": Representations,
+    "embedding_analysis": EmbeddingAnalysis,
+    "featurization": Featurization,
+    "model_selection": ModelSelection,
+}
+
+
+def validate_parameters(params: dict[str, Any]) -> None:
+    """Check every known block of ``params``; raise BadParametersError listing each problem."""
+    problems = []
+    for block, model in BLOCKS.items():
+        if block not in params:
+            continue
+        try:
+            model.model_validate(params[block])
+        except ValidationError as error:
+            problems += [_line(block, e) for e in error.errors()]
+    if problems:
+        raise BadParametersError(
+            "Bad parameters (conf/*/parameters_*.yml or --params):\n" + "\n".join(problems)
+        )
+
+
+def _line(block: str, error: dict) -> str:
+    location = ".".join(str(part) for part in (block, *error["loc"]))
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        return f"{location}: not a known parameter (misspelt?)"
+    if error["type"] == "missing":
+        return f"{location}: missing"
+    return f"{location} = {error['input']!r}: {message}"

@@ -1,0 +1,103 @@
+"""Parameters are checked against typed models before any work: one line per problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from atomdl.errors import BadParametersError
+from atomdl.parameters import MODEL_NAMES, PUBLISHED_NAMES, validate_parameters
+from tests.conftest import EMBEDDED, PROJECT_ROOT
+
+
+@pytest.mark.parametrize("env", [None, "cpu"])
+def test_the_committed_parameters_are_valid(env):
+    from kedro.config import OmegaConfigLoader
+
+    from atomdl.settings import CONFIG_LOADER_ARGS
+
+    loader = OmegaConfigLoader(str(PROJECT_ROOT / "conf"), env=env or "base", **CONFIG_LOADER_ARGS)
+    params = loader["parameters"]
+    assert {"ingestion", "pretraining", "model_selection"} <= params.keys()
+    validate_parameters(params)
+
+
+@pytest.mark.parametrize(
+    ("params", "line"),
+    [
+        (
+            {"pretraining": {"training": {"epochs": "abc"}}},
+            "pretraining.training.epochs = 'abc': Input should be a valid integer, unable to "
+            "parse string as an integer",
+        ),
+        (
+            {"pretraining": {"training": {"batch_size": -256}}},
+            "pretraining.training.batch_size = -256: Input should be greater than 0",
+        ),
+        (
+            {"pretraining": {"training": {"epochs": 0}}},
+            "pretraining.training.epochs = 0: Input should be greater than 0",
+        ),
+        (
+            {"ingestion": {"oqmd": {"max_atoms_per_formula": "thirty"}, "expt_gap": {}}},
+            "ingestion.oqmd.max_atoms_per_formula = 'thirty': Input should be a valid integer, "
+            "unable to parse string as an integer",
+        ),
+        (
+            {"ingestion": {"oqmd": {"max_atoms_per_formula": -5}, "expt_gap": {}}},
+            "ingestion.oqmd.max_atoms_per_formula = -5: Input should be greater than 0",
+        ),
+        (
+            {"pretraining": {"encoder": {"n_heads": 3}}},
+            "pretraining.encoder = {'n_heads': 3}: embedding_dim 16 must be divisible by n_heads 3",
+        ),
+        (
+            {"pretraining": {"trainng": {"epochs": 3}}},
+            "pretraining.trainng: not a known parameter (misspelt?)",
+        ),
+        (
+            {"model_selection": {"models": ["rf", "xgb"]}},
+            "model_selection.models.1 = 'xgb': Input should be 'mean', 'rf', 'krr' or 'svr'",
+        ),
+        (
+            {"model_selection": {"n_jobs": 0}},
+            "model_selection.n_jobs = 0: n_jobs must be a positive number of processes, or -1 "
+            "for all cores",
+        ),
+        (
+            {"representations": {"published": ["magpie", "word2vec"]}},
+            "representations.published.1 = 'word2vec': Input should be 'magpie', 'mat2vec', "
+            "'megnet16', 'skipatom' or 'oliynyk'",
+        ),
+        (
+            {"embedding_analysis": {"linkage": "ward"}},
+            "embedding_analysis.linkage = 'ward': Input should be 'average', 'complete', "
+            "'single' or 'weighted'",
+        ),
+    ],
+)
+def test_a_bad_parameter_is_named_with_its_value_and_what_is_allowed(params, line):
+    with pytest.raises(BadParametersError) as caught:
+        validate_parameters(params)
+    assert str(caught.value).splitlines()[1:] == [line]
+
+
+def test_the_names_checked_are_the_library_s():
+    from atomdl.evaluation.model_selection import MODELS
+    from atomdl.representations import PUBLISHED
+
+    assert MODEL_NAMES == tuple(MODELS) and PUBLISHED_NAMES == tuple(PUBLISHED)
+
+
+def test_a_run_with_bad_parameters_stops_before_loading_data_or_opening_a_run(make_project):
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    raw = ("oqmd_formulas.csv.gz", "matbench_expt_gap.csv")
+    project = make_project({name: EMBEDDED / name for name in raw})
+    bootstrap_project(project)
+    bad = {"pretraining": {"training": {"batch_size": -256}}}
+    with KedroSession.create(project_path=project, runtime_params=bad) as session:
+        with pytest.raises(BadParametersError, match="batch_size = -256"):
+            session.run(pipeline_names=["ingestion", "pretraining"])
+    assert not any((project / "data" / "03_primary").iterdir())
+    assert not (project / "mlflow.db").exists()
