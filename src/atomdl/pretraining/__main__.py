@@ -54,7 +54,6 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     options = read_parameters(args.params, args.overrides)
 
-    import pandas as pd
     import torch
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -62,13 +61,14 @@ def main(argv: list[str] | None = None) -> None:
         backend = "nccl" if torch.cuda.is_available() else "gloo"
         torch.distributed.init_process_group(backend)
     try:
-        _pretrain(args, options, pd)
+        _pretrain(args, options)
     finally:
         if torch.distributed.is_initialized():
             torch.distributed.destroy_process_group()
 
 
-def _pretrain(args, options: dict, pd) -> None:
+def _pretrain(args, options: dict) -> None:
+    import pandas as pd
     import torch
 
     from atomdl.pretraining import Corpus, EncoderConfig, TrainingConfig, train

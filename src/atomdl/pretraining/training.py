@@ -326,9 +326,7 @@ def _evaluate(model, validation, device, chunk: int = 1024) -> dict:
         n_masked, n_part = int((labels != IGNORE).sum()), len(inputs)
         tensors = _batch_tensors(device, inputs, segments, labels, pair_labels)
         loss_lm, loss_label, right = _losses(model, device, *tensors, n_masked, n_part)
-        sums += torch.stack(
-            [loss_lm.double() * n_masked, loss_label.double() * n_part, *right]
-        )
+        sums += torch.stack([loss_lm.double() * n_masked, loss_label.double() * n_part, *right])
     values = sums.tolist()
     return {
         "val_loss_lm": values[0] / max(n_atoms, 1),
