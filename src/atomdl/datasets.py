@@ -8,7 +8,70 @@ from typing import Any
 import pandas as pd
 from kedro.io import AbstractDataset, AbstractVersionedDataset, DatasetError, Version
 
+from atomdl.errors import AtomdlError
 from atomdl.tracking import log_record, log_saved
+
+
+class BadInputFileError(AtomdlError, DatasetError):
+    """A raw file that cannot be used as a whole; the message names the file and the problem
+    (Kedro's catalog puts the dataset name in front)."""
+
+
+class RawTableDataset(AbstractDataset[None, pd.DataFrame]):
+    """A raw CSV table, read as text and checked as a whole against its declared schema
+    (``atomdl.materials.schemas.SCHEMAS[schema]``): an empty or unreadable file, a missing
+    column or a header without rows stops the run at load, naming the file. Row checks (types,
+    ranges, unique ids) happen in the node that reads it, which reports each bad row."""
+
+    def __init__(
+        self,
+        filepath: str,
+        schema: str,
+        load_args: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ):
+        from atomdl.materials.schemas import SCHEMAS
+
+        if schema not in SCHEMAS:
+            raise DatasetError(f"unknown table schema {schema!r}; known: {sorted(SCHEMAS)}")
+        self._filepath = Path(filepath)
+        self._schema = SCHEMAS[schema]
+        self._schema_name = schema
+        # text throughout: a formula such as NaN is a formula; the schema types the numbers
+        self._load_args = {**(load_args or {}), "dtype": str, "keep_default_na": False}
+        self.metadata = metadata
+
+    def load(self) -> pd.DataFrame:
+        from atomdl.materials.schemas import BadTableError
+
+        if self._filepath.exists() and self._filepath.stat().st_size == 0:
+            raise BadInputFileError(
+                f"{self._filepath}: the file is empty; {self._schema.description} needs a header "
+                f"with the columns {self._schema.required} and at least one row"
+            )
+        try:
+            table = pd.read_csv(self._filepath, **self._load_args)
+        except FileNotFoundError:
+            raise
+        except (ValueError, OSError, EOFError) as error:  # parser, encoding, compression
+            raise BadInputFileError(
+                f"{self._filepath}: not a readable CSV table ({type(error).__name__}: "
+                f"{str(error).strip()})"
+            ) from error
+        try:
+            self._schema.check_table(table)
+        except BadTableError as error:
+            raise BadInputFileError(f"{self._filepath}: {error}") from error
+        return table
+
+    def save(self, data: None) -> None:
+        raise DatasetError(f"{type(self).__name__} is read-only: {self._filepath}")
+
+    def _exists(self) -> bool:
+        return self._filepath.exists()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._filepath), "schema": self._schema_name}
 
 
 class C2dbStructuresDataset(AbstractDataset[None, pd.DataFrame]):

@@ -1,9 +1,14 @@
 """Errors a user can fix. ``kedro run`` prints their message alone, without a traceback, and
-exits with status 1 (``atomdl.cli``); ``ATOMDL_TRACEBACK=1`` brings the traceback back."""
+exits with status 1 (``atomdl.cli``); ``--verbose`` or ``ATOMDL_TRACEBACK=1`` brings the
+traceback back."""
 
 from __future__ import annotations
 
 __all__ = ["AtomdlError", "BadParametersError", "MissingInputError", "MissingUserDataError"]
+
+# Also expected, defined where they arise: ``atomdl.materials.schemas.BadTableError`` (a table
+# unusable as a whole), ``atomdl.datasets.BadInputFileError`` (such a raw file, named),
+# ``atomdl.runlock.ProjectBusyError`` (another run holds the project).
 
 
 class AtomdlError(Exception):

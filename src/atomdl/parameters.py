@@ -39,10 +39,8 @@ class _Block(BaseModel):
 
 
 class _Source(_Block):
-    formula_column: str = "formula"
     max_atoms_per_formula: PositiveInt | None = None
     integer_amounts: bool = False
-    required_columns: list[str] = []
 
 
 class Ingestion(_Block):

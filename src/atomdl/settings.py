@@ -8,7 +8,13 @@ from kedro_mlflow.framework.hooks import MlflowHook
 from omegaconf.resolvers import oc
 
 import atomdl
-from atomdl.hooks import CloseMlflowRunHooks, RequireInputsHooks, ValidateParametersHooks
+from atomdl.hooks import (
+    CloseMlflowRunHooks,
+    KeepCheckpointHooks,
+    RequireInputsHooks,
+    ValidateParametersHooks,
+    VersionSetHooks,
+)
 
 # Telemetry off unless a user turns it on: nothing should wait for a network. Kedro's own
 # opt-out is the committed `.telemetry` file; MLflow reads this variable.
@@ -20,13 +26,15 @@ warnings.filterwarnings("ignore", message="register_new_resolver")
 
 # kedro-mlflow is registered here rather than by its entry point so that hook order is ours.
 # pluggy calls the last registered first: bad parameters and missing inputs are reported
-# before kedro-mlflow opens an MLflow run, and the run closer acts after kedro-mlflow's own end
-# of run.
+# before kedro-mlflow opens an MLflow run, and the run closer and the checkpoint remover act
+# after kedro-mlflow's own end of run.
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)
 _MLFLOW_HOOK = MlflowHook()
 HOOKS = (
     CloseMlflowRunHooks(_MLFLOW_HOOK),
+    KeepCheckpointHooks(),  # removes a checkpoint after kedro-mlflow has ended its run
     _MLFLOW_HOOK,
+    VersionSetHooks(),
     RequireInputsHooks(),
     ValidateParametersHooks(),
 )

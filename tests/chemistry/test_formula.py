@@ -132,3 +132,32 @@ def test_every_embedded_formula_parses_the_same_both_ways(name):
     batch = parse_formulas(formulas)
     assert not batch.errors and (batch.amounts > 0).all()
     assert all(batch.composition(i) == parse_formula(f) for i, f in enumerate(formulas))
+
+
+def test_deeply_nested_formulas_parse_without_recursion():
+    depth = 5000
+    parsed = parse_formula("(" * depth + "H" + ")" * depth)
+    assert parsed == {"H": 1.0}
+    with pytest.raises(FormulaError, match="unbalanced bracket: missing"):
+        parse_formula("(" * depth + "H")
+
+
+@pytest.mark.parametrize(
+    ("formula", "reason"),
+    [
+        ("H" + "2" * 400, "is too large"),  # one amount beyond a float
+        ("O(H" + "9" * 200 + ")" + "9" * 200, "amount of H is too large"),  # a product
+        ("H1" + "0" * 308 + "He1" + "0" * 308, "number of atoms is too large"),
+        ("(" * 400 + "H" + ")9" * 400, "amount of H is too large"),  # deep multiplication
+    ],
+)
+def test_amounts_that_overflow_are_refused(formula, reason):
+    with pytest.raises(FormulaError, match=reason):
+        parse_formula(formula)
+    batch = parse_formulas([formula, "NaCl"])
+    assert list(batch.errors) == [0] and reason.split()[-1] in batch.errors[0].reason
+
+
+def test_a_long_formula_of_many_terms_parses():
+    parsed = parse_formula("H1O1" * 5000 + "(NaCl)2")
+    assert parsed == {"H": 5000.0, "O": 5000.0, "Na": 2.0, "Cl": 2.0}

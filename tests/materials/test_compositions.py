@@ -2,6 +2,7 @@ import pandas as pd
 import pytest
 
 from atomdl.materials import REJECT_COLUMNS, parse_composition_table
+from atomdl.materials.schemas import EXPT_GAP, OQMD_FORMULAS, BadTableError
 
 RAW = pd.DataFrame(
     {
@@ -45,11 +46,73 @@ def test_accepted_rows_carry_composition_class_and_other_columns():
     assert accepted["target"].tolist()[:2] == [1.0, 2.0]
 
 
-def test_required_numeric_columns_reject_missing_and_text_values():
-    raw = pd.DataFrame({"formula": ["NaCl", "KBr", "LiF"], "target": ["1.5", "", "n/a"]})
-    table = parse_composition_table(raw, required_columns=["target"])
-    assert table.accepted["target"].tolist() == [1.5]
-    assert table.rejected["reason"].tolist() == ["target: missing", "target: 'n/a' is not a number"]
+def test_a_schema_types_numbers_and_rejects_impossible_values():
+    raw = pd.DataFrame(
+        {
+            "formula": ["NaCl", "KBr", "LiF", "NaN", "CsI", "RbF", "MgO", "H" + "2" * 400, "AlN"],
+            "target": ["1.5", "", "abc", "2.0", "inf", "1e400", "-1.5", "1", "n/a"],
+        },
+        dtype=str,
+    )
+    table = parse_composition_table(raw, schema=EXPT_GAP)
+    assert len(table.accepted) + len(table.rejected) == len(raw)
+    assert table.accepted["formula"].tolist() == ["NaCl", "NaN"]  # sodium nitride
+    assert table.accepted["target"].tolist() == [1.5, 2.0]
+    assert table.accepted["elements"].tolist() == [["Na", "Cl"], ["Na", "N"]]
+    reasons = dict(zip(table.rejected["row"], table.rejected["reason"], strict=True))
+    assert reasons == {
+        1: "target: missing",
+        2: "target: 'abc' is not a number",
+        4: "target: inf is not a finite number",
+        5: "target: inf is not a finite number",
+        6: "target: -1.5 is negative (a band gap is >= 0)",
+        7: reasons[7],
+        8: "target: missing",
+    }
+    assert "amount" in reasons[7] and "too large" in reasons[7]
+
+
+def test_schema_and_formula_reasons_are_all_given():
+    raw = pd.DataFrame({"formula": ["Xx", "NaCl"], "target": ["abc", "1"]})
+    table = parse_composition_table(raw, schema=EXPT_GAP)
+    assert table.rejected["reason"].tolist() == [
+        "target: 'abc' is not a number; unknown element symbol 'Xx'"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (pd.DataFrame({"formula": ["NaCl"]}), "no 'target' column"),
+        (pd.DataFrame({"formula": [], "target": []}), "no data rows"),
+    ],
+)
+def test_tables_unusable_as_a_whole_raise(raw, message):
+    with pytest.raises(BadTableError, match=message):
+        parse_composition_table(raw, schema=EXPT_GAP)
+
+
+def test_a_text_value_in_an_oqmd_target_rejects_the_row_and_keeps_columns_numeric():
+    raw = pd.DataFrame(
+        {
+            "formula": ["NaCl", "KBr", "LiF"],
+            "formation_enthalpy_ev_per_atom": ["-1", "abc", "-2"],
+            "band_gap_ev": ["1", "2", ""],
+            "energy_per_atom_ev": ["-3", "-3", "-3"],
+            "volume_per_atom_a3": ["10", "12", "0"],
+        }
+    )
+    table = parse_composition_table(raw, schema=OQMD_FORMULAS)
+    assert table.rejected["reason"].tolist() == [
+        "formation_enthalpy_ev_per_atom: 'abc' is not a number",
+        "volume_per_atom_a3: 0.0 is not positive (a volume is > 0)",
+    ]
+    assert table.accepted["formation_enthalpy_ev_per_atom"].dtype == float
+    # a missing band gap is allowed (92 OQMD entries have none); only formulas are required
+    only_formulas = parse_composition_table(
+        pd.DataFrame({"formula": ["NaCl"]}), schema=OQMD_FORMULAS
+    )
+    assert len(only_formulas.accepted) == 1
 
 
 def test_fractional_amounts_pass_when_not_written_out():
@@ -58,5 +121,5 @@ def test_fractional_amounts_pass_when_not_written_out():
 
 
 def test_missing_formula_column_is_a_clear_error():
-    with pytest.raises(KeyError, match="no 'formula' column"):
+    with pytest.raises(BadTableError, match="no 'formula' column"):
         parse_composition_table(pd.DataFrame({"composition": ["NaCl"]}))

@@ -12,6 +12,7 @@ from atomdl.materials import (
     janus_table,
     positions_from_structure,
 )
+from atomdl.materials.schemas import BadTableError
 
 
 @pytest.fixture(scope="module")
@@ -99,14 +100,54 @@ def test_bad_values_in_janus_rows_are_rejected_with_their_reason(cleaned):
     assert len(table.materials) == 212 and len(table.rejected) == 4  # one line per row
     reasons = dict(zip(table.rejected["row"], table.rejected["reason"], strict=True))
     assert reasons[janus_rows[0]] == "Area of unit-cell: 'ten' is not a number"
-    assert reasons[janus_rows[1]] == "missing band_gap"
+    assert reasons[janus_rows[1]] == "Band gap: missing"
     assert "is not an MXY formula" in reasons[janus_rows[2]]
-    assert reasons[janus_rows[3]] == "Volume: 'big' is not a number; missing band_gap"
+    assert reasons[janus_rows[3]] == "Volume: 'big' is not a number; Band gap: missing"
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [
+        ("Band gap", "inf", "Band gap: inf is not a finite number"),
+        ("Band gap", "1e400", "Band gap: inf is not a finite number"),
+        ("Band gap", "-0.3", "Band gap: -0.3 is negative (a band gap is >= 0)"),
+        ("Gap wo. soc.", "-1", "Gap wo. soc.: -1.0 is negative"),
+        ("Area of unit-cell", "-5", "Area of unit-cell: -5.0 is not positive (an area is > 0)"),
+        ("Volume", "0", "Volume: 0.0 is not positive (a volume is > 0)"),
+        ("Energy above convex hull", "nan-ish", "Energy above convex hull: 'nan-ish' is not a"),
+        ("Formula", pd.NA, "Formula: missing"),
+    ],
+)
+def test_impossible_values_are_rejected_naming_column_and_value(cleaned, column, value, reason):
+    broken = cleaned.copy()
+    row = int(np.flatnonzero(broken["Crystal type"].isin(["ABC-156-ac"]))[0])
+    broken.loc[broken.index[row], column] = value
+    table = janus_table(broken)
+    assert len(table.materials) + len(table.rejected) == 216
+    assert table.rejected["row"].tolist() == [row]
+    assert table.rejected["reason"].item().startswith(reason)
+
+
+def test_repeated_rows_are_rejected_after_the_first(cleaned):
+    janus = np.flatnonzero(cleaned["Crystal type"].isin(["ABC-156-ac", "ABC-156-abc"]))
+    doubled = pd.concat([cleaned, cleaned.iloc[janus[:5]]], ignore_index=True)
+    table = janus_table(doubled)
+    assert len(table.materials) == 216 and table.materials["uid"].is_unique
+    assert table.rejected["row"].tolist() == list(range(len(cleaned), len(cleaned) + 5))
+    first = cleaned["Unique identifier"].iat[janus[0]]
+    assert table.rejected["reason"].iat[0] == f"Unique identifier: {first!r} repeats row 0"
+    assert table.materials["has_gap"].sum() == 93
 
 
 def test_missing_columns_name_what_is_missing(cleaned):
-    with pytest.raises(KeyError, match="Area of unit-cell"):
+    with pytest.raises(BadTableError, match="Area of unit-cell"):
         janus_table(cleaned.drop(columns=["Area of unit-cell"]))
+
+
+def test_an_export_without_janus_rows_is_a_clear_error(cleaned):
+    others = cleaned[~cleaned["Crystal type"].isin(["ABC-156-ac", "ABC-156-abc"])]
+    with pytest.raises(BadTableError, match="no Janus MXY rows"):
+        janus_table(others)
 
 
 # --- true positions from C2DB's ASE database ------------------------------------------------

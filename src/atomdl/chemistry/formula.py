@@ -13,6 +13,7 @@ corpus an order of magnitude faster than ``pymatgen.core.Composition`` (benchmar
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -59,12 +60,13 @@ def parse_formula(formula: str) -> dict[str, float]:
             if value <= 0:
                 raise FormulaError(formula, f"amount of {symbol} is zero")
             amounts[symbol] = amounts.get(symbol, 0.0) + value
-        return amounts
+        return _finite(formula, amounts)
     return _Parser(formula, text, known).parse()
 
 
 class _Parser:
-    """Recursive-descent parser for bracketed formulas and hydrates."""
+    """Bracketed formulas and hydrates, read left to right with an explicit stack of open
+    brackets: nesting depth and length cost memory, never Python's recursion limit."""
 
     def __init__(self, formula: str, text: str, known: frozenset[str]):
         self.formula, self.text, self.known, self.pos = formula, text, known, 0
@@ -74,38 +76,35 @@ class _Parser:
 
     def parse(self) -> dict[str, float]:
         total: dict[str, float] = {}
-        for part in self._hydrate_parts():
-            _add(total, part)
-        return total
-
-    def _hydrate_parts(self):
         while True:
             coefficient = self._number() or 1.0
-            part = self._sequence(closing=None)
+            part = self._sequence()
             if not part:
                 raise self.fail("expected an element symbol or '('")
-            yield {k: v * coefficient for k, v in part.items()}
+            _add(total, {k: v * coefficient for k, v in part.items()})
             if self.pos == len(self.text):
-                return
+                return _finite(self.formula, total)
             self.pos += 1  # a top-level sequence stops only at the end or a hydrate separator
 
-    def _sequence(self, closing: str | None) -> dict[str, float]:
-        amounts: dict[str, float] = {}
+    def _sequence(self) -> dict[str, float]:
+        """One hydrate part: terms and bracketed groups up to a top-level separator or the end."""
+        stack: list[tuple[dict[str, float], str | None]] = [({}, None)]
         text = self.text
         while self.pos < len(text):
             char = text[self.pos]
+            amounts, closing = stack[-1]
             if char in _OPEN:
                 self.pos += 1
-                inner = self._sequence(closing=_OPEN[char])
-                if not inner:
-                    raise self.fail("empty brackets")
-                multiplier = self._amount()
-                _add(amounts, {k: v * multiplier for k, v in inner.items()})
+                stack.append(({}, _OPEN[char]))
             elif char in _CLOSE:
                 if closing != char:
                     raise self.fail(f"unbalanced bracket {char!r}")
                 self.pos += 1
-                return amounts
+                stack.pop()
+                if not amounts:
+                    raise self.fail("empty brackets")
+                multiplier = self._amount()
+                _add(stack[-1][0], {k: v * multiplier for k, v in amounts.items()})
             elif char.isupper():
                 match = _SYMBOL.match(text, self.pos)
                 symbol = match.group()
@@ -123,9 +122,9 @@ class _Parser:
                 raise self.fail("white space inside the formula")
             else:
                 raise self.fail(f"unexpected character {char!r}")
-        if closing is not None:
-            raise FormulaError(self.formula, f"unbalanced bracket: missing {closing!r}")
-        return amounts
+        if len(stack) > 1:
+            raise FormulaError(self.formula, f"unbalanced bracket: missing {stack[-1][1]!r}")
+        return stack[0][0]
 
     def _number(self) -> float | None:
         match = _NUMBER.match(self.text, self.pos)
@@ -135,6 +134,8 @@ class _Parser:
         value = float(match.group())
         if value <= 0:
             raise self.fail("amount is zero")
+        if not math.isfinite(value):
+            raise self.fail(f"amount {_shortened(match.group())} is too large")
         return value
 
     def _amount(self) -> float:
@@ -147,6 +148,21 @@ class _Parser:
 def _add(total: dict[str, float], part: dict[str, float]) -> None:
     for symbol, amount in part.items():
         total[symbol] = total.get(symbol, 0.0) + amount
+
+
+def _finite(formula: object, amounts: dict[str, float]) -> dict[str, float]:
+    """``amounts``, unless an amount or their sum overflows a float (huge or deeply multiplied
+    numbers): such a formula is refused rather than carrying ``inf`` into the tables."""
+    for symbol, amount in amounts.items():
+        if not math.isfinite(amount):
+            raise FormulaError(formula, f"amount of {symbol} is too large (not a finite number)")
+    if not math.isfinite(sum(amounts.values())):
+        raise FormulaError(formula, "the number of atoms is too large (not a finite number)")
+    return amounts
+
+
+def _shortened(text: str, limit: int = 20) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} digits)"
 
 
 _MAX_AMOUNT_CHARS = 12

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from atomdl.chemistry import class_key, parse_formulas
+from atomdl.materials.schemas import BadTableError, TableSchema
 
 __all__ = ["REJECT_COLUMNS", "ParsedTable", "parse_composition_table"]
 
@@ -28,58 +28,58 @@ class ParsedTable:
 def parse_composition_table(
     raw: pd.DataFrame,
     *,
+    schema: TableSchema | None = None,
     formula_column: str = "formula",
     max_atoms: float | None = None,
     integer_amounts: bool = False,
-    required_columns: Sequence[str] = (),
 ) -> ParsedTable:
     """Parse every formula of ``raw`` into elements, amounts and the pair-task class.
 
+    With a ``schema`` (``atomdl.materials.schemas``), ``raw`` is the table as read (text) and
+    its numeric columns come back typed; a table it cannot use raises ``BadTableError``.
     Accepted rows keep their other columns and gain ``row, elements, amounts, n_elements,
-    n_atoms, class_key``. A row is rejected (never dropped) when its formula does not parse,
-    when it has more than ``max_atoms`` atoms per formula unit, when ``integer_amounts`` is asked
-    for and an amount is fractional (the pretraining samples write formulas out atom by atom),
-    when one of ``required_columns`` is missing or not numeric, or when it repeats the composition
-    of an earlier row.
+    n_atoms, class_key``. A row is rejected (never dropped), with every reason that applies,
+    when it breaks the schema, when its formula does not parse, when it has more than
+    ``max_atoms`` atoms per formula unit, when ``integer_amounts`` is asked for and an amount is
+    fractional (the pretraining samples write formulas out atom by atom), or when it repeats the
+    composition of an earlier row.
     """
-    if formula_column not in raw.columns:
-        raise KeyError(
-            f"input table has no {formula_column!r} column; columns are {list(raw.columns)}"
+    if schema is not None:
+        checked = schema.check_rows(raw)
+        table, problems = checked.table, checked.problems
+    else:
+        table, problems = raw.reset_index(drop=True), {}
+    if formula_column not in table.columns:
+        raise BadTableError(
+            f"input table has no {formula_column!r} column; columns are {list(table.columns)}"
         )
-    missing = [c for c in required_columns if c not in raw.columns]
-    if missing:
-        raise KeyError(f"input table lacks required columns {missing}")
 
-    numeric = {c: pd.to_numeric(raw[c], errors="coerce") for c in required_columns}
     parsed: list[tuple[int, dict[str, float]]] = []
     rejects: list[tuple[int, object, str]] = []
     seen: dict[tuple, int] = {}
-    formulas = raw[formula_column].tolist()
+    formulas = table[formula_column].tolist()
     compositions = parse_formulas(formulas)
     for row, formula in enumerate(formulas):
-        reason = _missing_value_reason(row, required_columns, raw, numeric)
-        if reason is None:
-            if row in compositions.errors:
-                reason = compositions.errors[row].reason
-            else:
-                amounts = compositions.composition(row)
-                reason = _amount_reason(amounts, max_atoms, integer_amounts)
-                if reason is None:
-                    key = tuple(sorted(amounts.items()))
-                    first = seen.setdefault(key, row)
-                    if first != row:
-                        reason = (
-                            f"same composition as row {first} ({raw[formula_column].iat[first]})"
-                        )
-        if reason is None:
-            parsed.append((row, amounts))
+        reasons = list(problems.get(row, ()))
+        if row in compositions.errors:
+            reasons.append(compositions.errors[row].reason)
+        elif not reasons:
+            amounts = compositions.composition(row)
+            reason = _amount_reason(amounts, max_atoms, integer_amounts)
+            if reason is None:
+                key = tuple(sorted(amounts.items()))
+                first = seen.setdefault(key, row)
+                if first != row:
+                    reason = f"same composition as row {first} ({formulas[first]})"
+            if reason is not None:
+                reasons.append(reason)
+        if reasons:
+            rejects.append((row, formula, "; ".join(reasons)))
         else:
-            rejects.append((row, formula, reason))
+            parsed.append((row, amounts))
 
     rows = [row for row, _ in parsed]
-    accepted = raw.iloc[rows].reset_index(drop=True)
-    for column, values in numeric.items():
-        accepted[column] = values.iloc[rows].to_numpy()
+    accepted = table.iloc[rows].reset_index(drop=True)
     accepted.insert(0, "row", rows)
     elements = [list(amounts) for _, amounts in parsed]
     accepted["elements"] = elements
@@ -90,16 +90,6 @@ def parse_composition_table(
     rejected = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
     rejected["formula"] = rejected["formula"].astype("string")
     return ParsedTable(accepted=accepted, rejected=rejected)
-
-
-def _missing_value_reason(row, required_columns, raw, numeric) -> str | None:
-    for column in required_columns:
-        if pd.isna(numeric[column].iat[row]):
-            value = raw[column].iat[row]
-            blank = pd.isna(value) or not str(value).strip()
-            shown = "missing" if blank else f"{value!r} is not a number"
-            return f"{column}: {shown}"
-    return None
 
 
 def _amount_reason(amounts: dict[str, float], max_atoms, integer_amounts) -> str | None:

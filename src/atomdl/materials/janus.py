@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from atomdl.chemistry import FormulaError, element_table, parse_formula
+from atomdl.materials.schemas import C2DB_JANUS, BadTableError
 
 __all__ = [
     "JANUS_PROTOTYPES",
@@ -72,7 +73,6 @@ _EXPORT_COLUMNS = {
     "Thermodynamic stability level": ("stability_level", float),
     "Energy above convex hull": ("energy_above_hull", float),
 }
-_REQUIRED_FOR_JANUS = ("band_gap", "area", "volume")
 
 
 @dataclass(frozen=True)
@@ -100,31 +100,33 @@ def janus_table(materials: pd.DataFrame, structures: pd.DataFrame | None = None)
     ``structures``, when given, has columns ``uid, symbols, positions, cell`` (Cartesian, in
     angstrom) for some or all materials; those get true positions instead of estimated ones (a
     structure that is not a three-atom monolayer is logged and the estimate kept).
-    Rows of the Janus prototypes that cannot be used (unparseable formula, not three distinct
-    single atoms, a missing or non-numeric value among band gap, area and volume) are returned
-    in ``rejected``, one line per row with its reasons. ``has_gap`` flags the regression set
+    Rows of the Janus prototypes that cannot be used are returned in ``rejected``, one line per
+    row with all its reasons: a row that breaks ``atomdl.materials.schemas.C2DB_JANUS`` (text,
+    ``inf`` or a missing value where a number is needed, a negative band gap, an area or volume
+    that is not positive, a repeated ``Unique identifier``), or whose formula is not three
+    distinct single atoms. ``has_gap`` flags the regression set
     (PBE+SOC gap > 0). Heights above/below M in angstrom are in ``height_x`` and ``height_y``.
     """
-    missing = [c for c in _EXPORT_COLUMNS if c not in materials.columns]
-    if missing:
-        raise KeyError(
-            f"C2DB export lacks columns {missing}; is it the table export of c2db.fysik.dtu.dk?"
-        )
+    C2DB_JANUS.check_table(materials)
     source_rows = np.flatnonzero(materials["Crystal type"].isin(list(JANUS_PROTOTYPES)))
-    table, problems, unreadable = _typed_columns(materials.iloc[source_rows], source_rows)
+    if not len(source_rows):
+        raise BadTableError(
+            f"{C2DB_JANUS.description} has no Janus MXY rows (Crystal type "
+            f"{' or '.join(JANUS_PROTOTYPES)}) among its {len(materials)} rows"
+        )
+    checked = C2DB_JANUS.check_rows(materials.iloc[source_rows])
+    problems = {int(source_rows[p]): reasons for p, reasons in checked.problems.items()}
+    table = _our_columns(checked.table, source_rows)
     sites = {}
     for record in table.itertuples(index=False):
-        absent = [
-            c
-            for c in _REQUIRED_FOR_JANUS
-            if pd.isna(getattr(record, c)) and (record.row, c) not in unreadable
-        ]
-        if absent:
-            problems.setdefault(record.row, []).append(f"missing {', '.join(absent)}")
+        if pd.isna(record.formula):
+            continue  # the schema has said so
         try:
             sites[record.row] = assign_sites(record.formula)
         except (FormulaError, ValueError) as error:
-            problems.setdefault(record.row, []).append(str(error))
+            problems.setdefault(record.row, []).append(
+                error.reason if isinstance(error, FormulaError) else str(error)
+            )
     formula_of = dict(zip(table["row"], table["formula"], strict=True))
     rejected = pd.DataFrame(
         [(row, formula_of[row], "; ".join(reasons)) for row, reasons in sorted(problems.items())],
@@ -150,26 +152,15 @@ def janus_table(materials: pd.DataFrame, structures: pd.DataFrame | None = None)
     return JanusTable(materials=table.drop(columns=["volume"]), rejected=rejected)
 
 
-def _typed_columns(selected: pd.DataFrame, source_rows: np.ndarray):
-    """Our columns, typed; the reasons of rows whose numeric cells hold text (row -> reasons);
-    and those cells as (row, column) pairs."""
+def _our_columns(checked: pd.DataFrame, source_rows: np.ndarray) -> pd.DataFrame:
+    """The export's columns under our names (numbers already typed by the schema)."""
     table = pd.DataFrame({"row": source_rows})
-    problems: dict[int, list[str]] = {}
-    unreadable: set[tuple[int, str]] = set()
     for column, (name, kind) in _EXPORT_COLUMNS.items():
-        values = selected[column].reset_index(drop=True)
-        if kind is float:
-            numbers = pd.to_numeric(values, errors="coerce")
-            for i in np.flatnonzero(numbers.isna() & values.notna()):
-                problems.setdefault(int(source_rows[i]), []).append(
-                    f"{column}: {values.iat[i]!r} is not a number"
-                )
-                unreadable.add((int(source_rows[i]), name))
-            values = numbers.astype(float)
-        elif kind is bool:
+        values = checked[column].reset_index(drop=True)
+        if kind is bool:
             values = values.astype("string").str.lower().map({"true": True, "false": False})
         table[name] = values.to_numpy()
-    return table, problems, unreadable
+    return table
 
 
 def _use_true_positions(table: pd.DataFrame, positions: list, structures: pd.DataFrame) -> None:

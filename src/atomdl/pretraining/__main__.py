@@ -50,6 +50,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", required=True, type=Path)
     parser.add_argument("--params", nargs="*", default=[], help="parameter files, in order")
     parser.add_argument("--set", nargs="*", default=[], dest="overrides", help="key=value")
+    parser.add_argument(
+        "--keep-checkpoint",
+        action="store_true",
+        help="keep the finished run's checkpoint (the caller removes it once results are saved)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     options = read_parameters(args.params, args.overrides)
@@ -89,6 +94,7 @@ def _pretrain(args, options: dict) -> None:
         checkpoint_dir=options.get("checkpoint_dir"),
         on_epoch_end=epoch_logger(run_id) if rank == 0 else None,
         progress=bool(options.get("progress_bar", False)) and rank == 0,
+        keep_checkpoint=args.keep_checkpoint,
     )
     if rank != 0:
         return

@@ -25,6 +25,7 @@ def train_distributed(
     options: dict,
     nproc_per_node: int,
     environment: dict[str, str] | None = None,
+    keep_checkpoint: bool = False,
 ):
     """Train with ``nproc_per_node`` processes; returns (encoder, history, record).
 
@@ -43,6 +44,7 @@ def train_distributed(
             "--compositions", str(folder / "compositions.parquet"),
             "--vocabulary", str(folder / "vocabulary.csv"),
             "--output", str(folder / "out"), "--params", str(folder / "parameters.json"),
+            *(["--keep-checkpoint"] if keep_checkpoint else []),
         ]  # fmt: skip
         logger.info("Starting %d training processes: %s", nproc_per_node, " ".join(command))
         env = {**os.environ, **(environment or {})}

@@ -61,6 +61,7 @@ def pretraining_record(result: TrainingResult, data_sha256: str, n_formulas: int
             "atomdl": atomdl.__version__,
             "resumed_from_epoch": result.resumed_from_epoch,
             "processes": result.processes,
+            **({"checkpoint": result.checkpoint} if result.checkpoint else {}),
         },
         "metrics": {"training_seconds": result.seconds},
     }

@@ -80,6 +80,7 @@ class TrainingResult:
     resumed_from_epoch: int = 0
     seconds: float = 0.0
     processes: int = 1  # data-parallel processes that trained it
+    checkpoint: str | None = None  # the finished run's checkpoint, when kept
 
 
 class _WarmupThenLinearDecay:
@@ -147,7 +148,9 @@ def train(
 
     With ``checkpoint_dir``, the state after every epoch is written there, in a file named by a
     hash of the data and settings; a run with the same data and settings resumes from it. The
-    checkpoint is removed after a complete run unless ``keep_checkpoint``.
+    checkpoint is removed after a complete run unless ``keep_checkpoint``: a caller that still has
+    to save the results keeps it (``result.checkpoint``) and removes it once they are saved, so
+    that an interruption while saving costs no retraining (a rerun finds the last epoch done).
     """
     world, rank = _world()
     device = pick_device(config.device, rank)
@@ -234,6 +237,9 @@ def train(
         resumed_from_epoch=start_epoch,
         seconds=time.perf_counter() - started,
         processes=world,
+        checkpoint=str(checkpoint_path)
+        if checkpoint_path is not None and keep_checkpoint
+        else None,
     )
 
 

@@ -11,7 +11,7 @@ from tests.c2db_sample import small_c2db_export
 
 OPTIONS = {
     "oqmd": {"max_atoms_per_formula": 8, "integer_amounts": True},
-    "expt_gap": {"required_columns": ["target"]},
+    "expt_gap": {},
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from atomdl.materials import JANUS_PROTOTYPES, janus_table, parse_composition_table
+from atomdl.materials.schemas import EXPT_GAP, OQMD_FORMULAS, BadTableError
 from atomdl.pretraining import build_vocabulary
 
 logger = logging.getLogger(__name__)
@@ -17,26 +18,42 @@ def parse_oqmd_compositions(
     raw: pd.DataFrame, options: dict[str, Any]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The pretraining corpus: parsed OQMD compositions and their reject report."""
-    return _parse_compositions(raw, options, "OQMD")
+    return _parse_compositions(raw, options, OQMD_FORMULAS, "OQMD")
 
 
 def parse_expt_gap_compositions(
     raw: pd.DataFrame, options: dict[str, Any]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Matbench expt_gap compositions with their targets, and their reject report."""
-    return _parse_compositions(raw, options, "Matbench expt_gap")
+    return _parse_compositions(raw, options, EXPT_GAP, "Matbench expt_gap")
 
 
-def _parse_compositions(raw, options, source):
+def _parse_compositions(raw, options, schema, source):
     table = parse_composition_table(
         raw,
-        formula_column=options.get("formula_column", "formula"),
+        schema=schema,
         max_atoms=options.get("max_atoms_per_formula"),
         integer_amounts=options.get("integer_amounts", False),
-        required_columns=options.get("required_columns", ()),
     )
     _log_counts(source, len(raw), table.accepted, table.rejected)
+    _refuse_if_nothing_left(source, schema, table.accepted, table.rejected)
+    for column in schema.numeric:
+        if column in table.accepted and (missing := table.accepted[column].isna().sum()):
+            logger.info("%s: %d accepted rows have no %s (allowed)", source, missing, column)
     return table.accepted, table.rejected
+
+
+def _refuse_if_nothing_left(source, schema, accepted, rejected) -> None:
+    """A table whose every row is rejected stops here, with the commonest reasons, rather than
+    two pipelines later."""
+    if len(accepted) or not len(rejected):
+        return
+    common = rejected["reason"].value_counts().head(3)
+    reasons = "; ".join(f"{count} x {reason!r}" for reason, count in common.items())
+    raise BadTableError(
+        f"{source}: all {len(rejected)} rows of {schema.description} were rejected "
+        f"(commonest reasons: {reasons})"
+    )
 
 
 def build_token_vocabulary(compositions: pd.DataFrame) -> pd.DataFrame:

@@ -29,7 +29,8 @@ def pretrain_encoder(
 
     Per-epoch metrics go to the MLflow run as training goes (a callback). With
     ``distributed.nproc_per_node`` > 1 (``auto``: one per local GPU), that many processes train
-    it together (torchrun, DDP).
+    it together (torchrun, DDP). The finished run's checkpoint is kept (its path is the record's
+    ``checkpoint`` tag) until the Kedro run has saved everything (``atomdl.hooks``).
     """
     processes = _processes(options.get("distributed", {}).get("nproc_per_node", 1))
     if processes > 1:
@@ -37,7 +38,7 @@ def pretrain_encoder(
         from atomdl.pretraining.tracking import worker_environment
 
         model, history, record = train_distributed(
-            compositions, vocabulary, options, processes, worker_environment()
+            compositions, vocabulary, options, processes, worker_environment(), keep_checkpoint=True
         )
         _log_summary(history, record["tags"]["device"], record["metrics"]["training_seconds"])
         return model, model, history, record
@@ -53,6 +54,7 @@ def pretrain_encoder(
         checkpoint_dir=options.get("checkpoint_dir"),
         on_epoch_end=epoch_logger(),
         progress=options.get("progress_bar", True),
+        keep_checkpoint=True,
     )
     _log_summary(result.history, result.device, result.seconds)
     record = pretraining_record(result, corpus.sha256(), len(corpus))
