@@ -152,6 +152,10 @@ class KeepCheckpointHooks:
         self._checkpoints: list[Path] = []
 
     @hook_impl
+    def before_pipeline_run(self) -> None:
+        self._checkpoints.clear()  # an interrupted earlier run in this process keeps its own
+
+    @hook_impl
     def after_node_run(self, node, outputs) -> None:
         for value in outputs.values():
             if isinstance(value, dict) and isinstance(value.get("tags"), dict):
