@@ -84,22 +84,15 @@ def regression_metrics(y_true, y_pred) -> dict[str, float]:
 def outer_folds(
     material_ids: Sequence[str], n_splits: int = 5, n_repeats: int = 10, seed: int = 0
 ) -> pd.DataFrame:
-    """One row per (repeat, fold, material): which outer test fold each material falls in.
+    """One row per (repeat, fold, material): which outer test fold each material falls in
+    (``MaterialKFold.assignments``, the splitter scikit-learn can use as ``cv=``).
 
     Drawn from the sorted unique ids, so any table of the same materials, in any row order and
     with any features, gets the same folds.
     """
-    from sklearn.model_selection import KFold
+    from atomdl.evaluation.splits import MaterialKFold
 
-    ids = np.array(sorted(set(map(str, material_ids))))
-    if len(ids) < n_splits:
-        raise ValueError(f"{len(ids)} materials cannot make {n_splits} folds")
-    rows = []
-    for repeat in range(n_repeats):
-        splitter = KFold(n_splits=n_splits, shuffle=True, random_state=seed + repeat)
-        for fold, (_, test) in enumerate(splitter.split(ids)):
-            rows += [(repeat, fold, material) for material in ids[test]]
-    return pd.DataFrame(rows, columns=["repeat", "fold", "material_id"])
+    return MaterialKFold(n_splits, n_repeats, seed).assignments(material_ids)
 
 
 @dataclass(frozen=True)
@@ -128,35 +121,21 @@ def _split(table: pd.DataFrame):
     return ids, features, table["target"].to_numpy(dtype=float)
 
 
-def _search(model: str, grid: list[dict], inner_splits: int, seed: int, n_jobs: int):
+def _search(model: str, grid: list[dict], inner_splits: int, seed: int):
     """The estimator to fit on a training part, and the parameters it fixes when the grid has
     a single point: that point is the model a grid search would refit, so the inner fits that
-    could only confirm it are skipped."""
-    from sklearn.model_selection import GridSearchCV, KFold, ParameterGrid
+    could only confirm it are skipped. The search makes GridSearchCV's choice on the same inner
+    folds, faster (``atomdl.evaluation.search``)."""
+    from sklearn.model_selection import KFold, ParameterGrid
+
+    from atomdl.evaluation.search import SharedSplitSearch
 
     estimator = make_estimator(model, seed)
     points = list(ParameterGrid(grid)) if grid else [{}]
     if len(points) == 1:
         return estimator.set_params(**points[0]), points[0]
-    search = GridSearchCV(
-        estimator,
-        grid,
-        cv=KFold(n_splits=inner_splits, shuffle=True, random_state=seed),
-        scoring="neg_mean_absolute_error",
-        n_jobs=n_jobs,
-        refit=True,
-        error_score="raise",
-    )
-    return search, None
-
-
-def _fit(search, features: np.ndarray, target: np.ndarray) -> None:
-    """Fit without joblib's memory-mapping of large arrays: the worker processes get copies,
-    and no shared-memory folders are left for the resource tracker to complain about."""
-    from joblib import parallel_config
-
-    with parallel_config(max_nbytes=None):
-        search.fit(features, target)
+    inner = KFold(n_splits=inner_splits, shuffle=True, random_state=seed)
+    return SharedSplitSearch(model, grid, inner, seed), None
 
 
 def _best_params(search, fixed: dict | None) -> str:
@@ -180,28 +159,32 @@ def nested_cv(
     ids, features, target = _split(table)
     position = pd.Series(np.arange(len(ids)), index=ids)
     grid = prefixed_grid(grid)
-    fold_rows, prediction_rows = [], []
+    parts = []
     for (repeat, fold), members in folds.groupby(["repeat", "fold"], sort=True):
         test = position.reindex(members["material_id"]).dropna().astype(int).to_numpy()
-        train = np.setdiff1d(np.arange(len(ids)), test)
-        search, fixed = _search(model, grid, inner_splits, seed + int(repeat), n_jobs)
-        _fit(search, features[train], target[train])
-        predicted = search.predict(features[test])
+        parts.append((int(repeat), int(fold), np.setdiff1d(np.arange(len(ids)), test), test))
+    outcomes = _in_parallel(
+        n_jobs,
+        [(_outer_fold, (model, grid, inner_splits, seed + repeat, features, target, train, test))
+         for repeat, fold, train, test in parts],
+    )  # fmt: skip
+    fold_rows, prediction_rows = [], []
+    for (repeat, fold, train, test), (predicted, best_params) in zip(parts, outcomes, strict=True):
         fold_rows.append(
             {
-                "repeat": int(repeat),
-                "fold": int(fold),
+                "repeat": repeat,
+                "fold": fold,
                 "n_train": len(train),
                 "n_test": len(test),
                 **regression_metrics(target[test], predicted),
-                "best_params": _best_params(search, fixed),
+                "best_params": best_params,
             }
         )
         prediction_rows.append(
             pd.DataFrame(
                 {
-                    "repeat": int(repeat),
-                    "fold": int(fold),
+                    "repeat": repeat,
+                    "fold": fold,
                     "material_id": ids[test],
                     "target": target[test],
                     "prediction": predicted,
@@ -209,6 +192,26 @@ def nested_cv(
             )
         )
     return NestedResult(pd.DataFrame(fold_rows), pd.concat(prediction_rows, ignore_index=True))
+
+
+def _outer_fold(model, grid, inner_splits, seed, features, target, train, test):
+    """One outer fold: the inner search on its training part, predictions on its test part."""
+    search, fixed = _search(model, grid, inner_splits, seed)
+    search.fit(features[train], target[train])
+    return search.predict(features[test]), _best_params(search, fixed)
+
+
+def _in_parallel(n_jobs: int, calls: list) -> list:
+    """``[function(*args) ...]`` in order, over ``n_jobs`` worker processes (each outer fold is
+    independent and deterministic, so the results do not depend on ``n_jobs``). Arrays are
+    copied to the workers rather than memory-mapped: no shared-memory folders are left for the
+    resource tracker to complain about."""
+    if n_jobs == 1 or len(calls) < 2:
+        return [function(*args) for function, args in calls]
+    from joblib import Parallel, delayed, parallel_config
+
+    with parallel_config(max_nbytes=None):
+        return Parallel(n_jobs=n_jobs)(delayed(function)(*args) for function, args in calls)
 
 
 def paper_protocol(
@@ -225,8 +228,8 @@ def paper_protocol(
     from sklearn.model_selection import KFold
 
     ids, features, target = _split(table)
-    search, fixed = _search(model, prefixed_grid(grid), n_splits, seed, n_jobs)
-    _fit(search, features, target)
+    search, fixed = _search(model, prefixed_grid(grid), n_splits, seed)
+    search.fit(features, target)
     chosen = search if fixed is not None else search.best_estimator_
     splitter = KFold(n_splits=n_splits, shuffle=True, random_state=seed)
     scores, predicted = [], np.empty_like(target)

@@ -65,6 +65,5 @@ class MaterialKFold(BaseCrossValidator):
 
     def __repr__(self) -> str:
         return (
-            f"MaterialKFold(n_splits={self.n_splits}, n_repeats={self.n_repeats}, "
-            f"seed={self.seed})"
+            f"MaterialKFold(n_splits={self.n_splits}, n_repeats={self.n_repeats}, seed={self.seed})"
         )

@@ -1,0 +1,199 @@
+"""The inner grid search of model selection: the choice ``GridSearchCV`` makes, made faster.
+
+``GridSearchCV(Pipeline([StandardScaler, model]), grid, cv, scoring="neg_mean_absolute_error")``
+clones and refits the whole pipeline for every grid point and split, through joblib. For the
+small tables of this project that overhead is most of the time. :class:`SharedSplitSearch`
+scores the same grid points on the same splits with the same arithmetic, sharing what does not
+depend on the point being scored:
+
+* the scaler is fitted once per split (every point uses the same scaled rows);
+* kernel ridge: the kernel matrix is computed once per split and kernel setting, and solved for
+  every ``alpha`` exactly as ``KernelRidge`` does (the same ``pairwise_kernels`` call and the
+  same Cholesky solve, so the predictions are bit for bit those of ``KernelRidge``);
+* random forest: one forest of the largest ``n_estimators`` per split; a forest of ``k`` trees is
+  its first ``k`` trees (scikit-learn draws the trees' seeds in order), scored by accumulating
+  tree predictions in the same order as ``RandomForestRegressor.predict``;
+* everything else (SVR, gradient boosting, the mean) is fitted per point on the shared scaled rows.
+
+Means over splits and the tie rule (the first best point in grid order) are GridSearchCV's.
+The refitted best model is the usual pipeline, fitted on all rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.model_selection import ParameterGrid
+from sklearn.preprocessing import StandardScaler
+
+__all__ = ["SharedSplitSearch"]
+
+
+class SharedSplitSearch(RegressorMixin, BaseEstimator):
+    """Grid search of ``make_estimator(model)`` on ``cv``'s splits by mean absolute error.
+
+    ``param_grid`` addresses the model step (``model__alpha``), as for ``GridSearchCV`` on the
+    pipeline. After ``fit``: ``best_params_``, ``best_index_``, ``best_score_`` (negative MAE),
+    ``cv_results_`` (``params``, ``mean_test_score``, ``split<i>_test_score``) and
+    ``best_estimator_`` (refitted on all rows).
+    """
+
+    def __init__(self, model: str, param_grid, cv, seed: int = 0):
+        self.model = model
+        self.param_grid = param_grid
+        self.cv = cv
+        self.seed = seed
+
+    def fit(self, X, y):
+        from atomdl.evaluation.model_selection import make_estimator
+
+        X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+        points = list(ParameterGrid(self.param_grid)) if self.param_grid else [{}]
+        splits = list(self.cv.split(X, y))
+        scores = np.empty((len(points), len(splits)))
+        for s, (train, test) in enumerate(splits):
+            scaler = StandardScaler().fit(X[train])
+            scaled_train, scaled_test = scaler.transform(X[train]), scaler.transform(X[test])
+            scores[:, s] = _score_points(
+                self.model, points, self.seed, scaled_train, y[train], scaled_test, y[test]
+            )
+        means = np.average(scores, axis=1)
+        self.best_index_ = int(np.flatnonzero(means == np.nanmax(means))[0])
+        self.best_params_ = points[self.best_index_]
+        self.best_score_ = float(means[self.best_index_])
+        self.cv_results_ = {"params": points, "mean_test_score": means}
+        self.cv_results_ |= {f"split{s}_test_score": scores[:, s] for s in range(len(splits))}
+        self.best_estimator_ = make_estimator(self.model, self.seed).set_params(**self.best_params_)
+        self.best_estimator_.fit(X, y)
+        return self
+
+    def predict(self, X):
+        return self.best_estimator_.predict(X)
+
+
+def _score_points(model, points, seed, X_train, y_train, X_test, y_test) -> np.ndarray:
+    """Negative MAE of every grid point on one split (rows already scaled)."""
+    scores = np.empty(len(points))
+    special = {"krr": _kernel_ridge_scores, "rf": _forest_scores}.get(model)
+    if special is not None:
+        special(points, seed, X_train, y_train, X_test, y_test, scores)
+        return scores
+    from atomdl.evaluation.model_selection import make_estimator
+
+    for i, point in enumerate(points):
+        regressor = make_estimator(model, seed).set_params(**point).named_steps["model"]
+        predicted = regressor.fit(X_train, y_train).predict(X_test)
+        scores[i] = -_mae(y_test, predicted)
+    return scores
+
+
+def _groups(points: Sequence[dict], varying: str):
+    """Indices of the points that differ only in ``varying``, with their shared settings."""
+    key = lambda i: sorted((k, repr(v)) for k, v in points[i].items() if k != varying)  # noqa: E731
+    ordered = sorted(range(len(points)), key=key)
+    for _, members in itertools.groupby(ordered, key=key):
+        members = list(members)
+        shared = {k: v for k, v in points[members[0]].items() if k != varying}
+        yield shared, members
+
+
+def _kernel_ridge_scores(points, seed, X_train, y_train, X_test, y_test, scores) -> None:
+    from scipy import linalg
+    from sklearn.kernel_ridge import KernelRidge
+
+    target = y_train.reshape(-1, 1)  # as KernelRidge.fit solves it
+    kernels = _SplitKernels(X_train, X_test)
+    for shared, members in _groups(points, "model__alpha"):
+        settings = KernelRidge().set_params(**{k.removeprefix("model__"): v
+                                               for k, v in shared.items()})  # fmt: skip
+        kernel_train, kernel_test = kernels.pair(settings)
+        for i in members:
+            alpha = points[i].get("model__alpha", settings.alpha)
+            system = kernel_train.copy()
+            system.flat[:: len(system) + 1] += alpha
+            try:
+                dual = linalg.solve(system, target, assume_a="pos", overwrite_a=False)
+            except np.linalg.LinAlgError:  # KernelRidge's own fallback
+                dual = linalg.lstsq(system, target)[0]
+            scores[i] = -_mae(y_test, np.dot(kernel_test, dual.ravel()))
+
+
+class _SplitKernels:
+    """The kernel matrices of one split (training x training, test x training), computed as
+    ``sklearn.metrics.pairwise`` computes them, from products and distances taken once."""
+
+    def __init__(self, X_train: np.ndarray, X_test: np.ndarray):
+        self.X_train, self.X_test = X_train, X_test
+        self._products = self._distances = None
+
+    def pair(self, settings) -> tuple[np.ndarray, np.ndarray]:
+        kernel = settings.kernel
+        if callable(kernel) or settings.kernel_params or kernel not in ("poly", "rbf", "linear"):
+            from sklearn.metrics.pairwise import pairwise_kernels
+
+            params = {"gamma": settings.gamma, "degree": settings.degree, "coef0": settings.coef0}
+            return tuple(
+                pairwise_kernels(X, self.X_train, metric=kernel, filter_params=True,
+                                 **(settings.kernel_params or params))
+                for X in (self.X_train, self.X_test)
+            )  # fmt: skip
+        gamma = 1.0 / self.X_train.shape[1] if settings.gamma is None else settings.gamma
+        if kernel == "rbf":
+            return tuple(_rbf(d, gamma) for d in self.distances())
+        products = self.products()
+        if kernel == "linear":
+            return products
+        return tuple(_poly(p, gamma, settings.coef0, settings.degree) for p in products)
+
+    def products(self):
+        if self._products is None:  # polynomial_kernel: safe_sparse_dot(X, Y.T)
+            self._products = (self.X_train @ self.X_train.T, self.X_test @ self.X_train.T)
+        return self._products
+
+    def distances(self):
+        if self._distances is None:  # rbf_kernel: euclidean_distances(X, Y, squared=True)
+            from sklearn.metrics.pairwise import euclidean_distances
+
+            self._distances = (
+                euclidean_distances(self.X_train, None, squared=True),
+                euclidean_distances(self.X_test, self.X_train, squared=True),
+            )
+        return self._distances
+
+
+def _poly(products: np.ndarray, gamma: float, coef0: float, degree: float) -> np.ndarray:
+    kernel = products * gamma
+    kernel += coef0
+    kernel **= degree
+    return kernel
+
+
+def _rbf(distances: np.ndarray, gamma: float) -> np.ndarray:
+    kernel = distances * -gamma
+    np.exp(kernel, kernel)
+    return kernel
+
+
+def _mae(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """``sklearn.metrics.mean_absolute_error`` without its input checks, in its arithmetic."""
+    errors = np.abs(y_pred.reshape(-1, 1) - y_true.reshape(-1, 1))
+    return float(np.mean(np.mean(errors, axis=0)))
+
+
+def _forest_scores(points, seed, X_train, y_train, X_test, y_test, scores) -> None:
+    from atomdl.evaluation.model_selection import make_estimator
+
+    for shared, members in _groups(points, "model__n_estimators"):
+        sizes = {i: points[i].get("model__n_estimators", 100) for i in members}
+        forest = make_estimator("rf", seed).set_params(**shared).named_steps["model"]
+        forest.set_params(n_estimators=max(sizes.values())).fit(X_train, y_train)
+        running = np.zeros(len(X_test))
+        totals = {}
+        for count, tree in enumerate(forest.estimators_, start=1):
+            running += tree.predict(X_test)  # the order RandomForestRegressor.predict sums in
+            totals[count] = running.copy()
+        for i, size in sizes.items():
+            scores[i] = -_mae(y_test, totals[size] / size)
