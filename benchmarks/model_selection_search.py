@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from joblib import parallel_config
 from sklearn.model_selection import GridSearchCV, KFold, ParameterGrid
 
@@ -76,7 +75,11 @@ def main() -> int:
     raw = pd.read_csv(export, dtype=str, keep_default_na=False)
     materials = janus_table(clean_c2db_export(raw)).materials
     table = janus_features(materials.loc[materials["has_gap"].astype(bool)], atom_dl()).table
-    config = yaml.safe_load((ROOT / "conf/base/parameters_model_selection.yml").read_text())
+    from omegaconf import OmegaConf
+
+    config = OmegaConf.to_container(
+        OmegaConf.load(ROOT / "conf/base/parameters_model_selection.yml")
+    )
     grids = config["model_selection"]["tasks"]["janus"]["grids"]
     folds = outer_folds(table["material_id"], n_splits=5, n_repeats=args.repeats, seed=0)
     print(f"Janus x atom_dl: {len(table)} materials x {table.shape[1] - 3} features, "

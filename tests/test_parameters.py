@@ -59,9 +59,13 @@ def test_the_committed_parameters_are_valid(env):
             "model_selection.models.1 = 'xgb': Input should be 'mean', 'rf', 'krr' or 'svr'",
         ),
         (
-            {"model_selection": {"n_jobs": 0}},
-            "model_selection.n_jobs = 0: n_jobs must be a positive number of processes, or -1 "
-            "for all cores",
+            {"model_selection": {"parallel": {"n_jobs": 0}}},
+            "model_selection.parallel.n_jobs = 0: n_jobs must be a positive number of processes, "
+            "or -1 for all cores",
+        ),
+        (
+            {"model_selection": {"parallel": {"backend": "ray"}}},
+            "model_selection.parallel.backend = 'ray': Input should be 'processes' or 'dask'",
         ),
         (
             {"representations": {"published": ["magpie", "word2vec"]}},

@@ -148,13 +148,10 @@ class _Task(_Block):
     grids: dict[Literal[MODEL_NAMES], Grid | list[Grid]] = {}
 
 
-class ModelSelection(_Block):
-    reference: str = "atom_dl"
-    models: list[Literal[MODEL_NAMES]] = list(MODEL_NAMES)
-    inner_splits: Annotated[int, Field(ge=2)] = 5
+class _Parallel(_Block):
+    backend: Literal["processes", "dask"] = "processes"
     n_jobs: int = 1
-    log_models: bool = True
-    tasks: dict[Literal["janus", "expt_gap"], _Task] = {}
+    address: str | None = None
 
     @field_validator("n_jobs")
     @classmethod
@@ -162,6 +159,21 @@ class ModelSelection(_Block):
         if value == 0 or value < -1:
             raise ValueError("n_jobs must be a positive number of processes, or -1 for all cores")
         return value
+
+    @model_validator(mode="after")
+    def _address_for_dask(self):
+        if self.address and self.backend != "dask":
+            raise ValueError(f"address {self.address!r} is for backend: dask")
+        return self
+
+
+class ModelSelection(_Block):
+    reference: str = "atom_dl"
+    models: list[Literal[MODEL_NAMES]] = list(MODEL_NAMES)
+    inner_splits: Annotated[int, Field(ge=2)] = 5
+    parallel: _Parallel = _Parallel()
+    log_models: bool = True
+    tasks: dict[Literal["janus", "expt_gap"], _Task] = {}
 
 
 #: The parameter blocks checked, by their top-level key.

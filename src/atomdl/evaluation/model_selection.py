@@ -155,43 +155,58 @@ def nested_cv(
 ) -> NestedResult:
     """Outer folds from ``outer_folds``; inside each outer training part, a grid search by
     inner ``inner_splits``-fold CV on MAE, refitted on that part and scored on the outer test
-    fold. Materials of ``folds`` absent from ``table`` are left out of both sides."""
-    ids, features, target = _split(table)
-    position = pd.Series(np.arange(len(ids)), index=ids)
-    grid = prefixed_grid(grid)
-    parts = []
-    for (repeat, fold), members in folds.groupby(["repeat", "fold"], sort=True):
-        test = position.reindex(members["material_id"]).dropna().astype(int).to_numpy()
-        parts.append((int(repeat), int(fold), np.setdiff1d(np.arange(len(ids)), test), test))
-    outcomes = _in_parallel(
-        n_jobs,
-        [(_outer_fold, (model, grid, inner_splits, seed + repeat, features, target, train, test))
-         for repeat, fold, train, test in parts],
-    )  # fmt: skip
-    fold_rows, prediction_rows = [], []
-    for (repeat, fold, train, test), (predicted, best_params) in zip(parts, outcomes, strict=True):
-        fold_rows.append(
-            {
-                "repeat": repeat,
-                "fold": fold,
-                "n_train": len(train),
-                "n_test": len(test),
-                **regression_metrics(target[test], predicted),
-                "best_params": best_params,
-            }
-        )
-        prediction_rows.append(
-            pd.DataFrame(
+    fold. Materials of ``folds`` absent from ``table`` are left out of both sides. The outer
+    folds run on ``n_jobs`` processes (the results do not depend on it)."""
+    from atomdl.evaluation.parallel import executor
+
+    plan = _NestedPlan(table, model, grid, folds, inner_splits, seed)
+    with executor("processes", n_jobs) as run:
+        return plan.result(list(run(plan.calls)))
+
+
+class _NestedPlan:
+    """The outer folds of one (table, model) as independent units of work, and the result they
+    make together."""
+
+    def __init__(self, table, model, grid, folds, inner_splits, seed):
+        self.ids, features, self.target = _split(table)
+        position = pd.Series(np.arange(len(self.ids)), index=self.ids)
+        grid = prefixed_grid(grid)
+        self.parts, self.calls = [], []
+        for (repeat, fold), members in folds.groupby(["repeat", "fold"], sort=True):
+            test = position.reindex(members["material_id"]).dropna().astype(int).to_numpy()
+            train = np.setdiff1d(np.arange(len(self.ids)), test)
+            self.parts.append((int(repeat), int(fold), train, test))
+            self.calls.append((_outer_fold, (model, grid, inner_splits, seed + int(repeat),
+                                             features, self.target, train, test)))  # fmt: skip
+
+    def result(self, outcomes: list) -> NestedResult:
+        fold_rows, prediction_rows = [], []
+        for (repeat, fold, train, test), (predicted, best_params) in zip(
+            self.parts, outcomes, strict=True
+        ):
+            fold_rows.append(
                 {
                     "repeat": repeat,
                     "fold": fold,
-                    "material_id": ids[test],
-                    "target": target[test],
-                    "prediction": predicted,
+                    "n_train": len(train),
+                    "n_test": len(test),
+                    **regression_metrics(self.target[test], predicted),
+                    "best_params": best_params,
                 }
             )
-        )
-    return NestedResult(pd.DataFrame(fold_rows), pd.concat(prediction_rows, ignore_index=True))
+            prediction_rows.append(
+                pd.DataFrame(
+                    {
+                        "repeat": repeat,
+                        "fold": fold,
+                        "material_id": self.ids[test],
+                        "target": self.target[test],
+                        "prediction": predicted,
+                    }
+                )
+            )
+        return NestedResult(pd.DataFrame(fold_rows), pd.concat(prediction_rows, ignore_index=True))
 
 
 def _outer_fold(model, grid, inner_splits, seed, features, target, train, test):
@@ -201,26 +216,12 @@ def _outer_fold(model, grid, inner_splits, seed, features, target, train, test):
     return search.predict(features[test]), _best_params(search, fixed)
 
 
-def _in_parallel(n_jobs: int, calls: list) -> list:
-    """``[function(*args) ...]`` in order, over ``n_jobs`` worker processes (each outer fold is
-    independent and deterministic, so the results do not depend on ``n_jobs``). Arrays are
-    copied to the workers rather than memory-mapped: no shared-memory folders are left for the
-    resource tracker to complain about."""
-    if n_jobs == 1 or len(calls) < 2:
-        return [function(*args) for function, args in calls]
-    from joblib import Parallel, delayed, parallel_config
-
-    with parallel_config(max_nbytes=None):
-        return Parallel(n_jobs=n_jobs)(delayed(function)(*args) for function, args in calls)
-
-
 def paper_protocol(
     table: pd.DataFrame,
     model: str,
     grid: Sequence[dict] | dict | None,
     n_splits: int = 5,
     seed: int = 0,
-    n_jobs: int = 1,
 ) -> dict:
     """The paper's protocol: grid search by 5-fold CV on all data, then 5-fold CV of the chosen
     settings on the same folds. Optimistic: the settings were chosen on the test rows."""
@@ -322,32 +323,48 @@ def compare_representations(
     n_jobs: int = 1,
     paper: bool = True,
     on_result: Callable[[str, str, NestedResult, dict | None], None] | None = None,
+    backend: str = "processes",
+    address: str | None = None,
 ) -> Comparison:
     """Nested CV of each model on each representation's feature table (keyed by name), on
     outer folds drawn once from all materials; the paper's protocol beside it when ``paper``;
     each representation's per-fold MAE tested against ``reference``'s, model by model.
 
     ``on_result(representation, model, nested, paper_outcome)`` is called after each pair
-    (to track it, say) so a long comparison reports as it goes.
+    (to track it, say) so a long comparison reports as it goes. Every outer fold and paper run
+    is one unit of work, run by ``backend`` (``atomdl.evaluation.parallel``: ``n_jobs`` local
+    processes, or a Dask cluster at ``address``); the results do not depend on where.
     """
     if reference is not None and reference not in tables:
         raise KeyError(f"reference {reference!r} is not among the tables {sorted(tables)}")
+    from atomdl.evaluation.parallel import executor
+
     ordered = sorted(tables, key=lambda name: (name != reference, name))
     all_ids = sorted(set().union(*(set(map(str, t["material_id"])) for t in tables.values())))
     folds = outer_folds(all_ids, n_splits, n_repeats, seed)
     settings = describe_protocol(n_splits, n_repeats, inner_splits, len(all_ids))
+    pairs = [(representation, model) for representation in ordered for model in models]
+    plans = {
+        (name, model): _NestedPlan(tables[name], model, grids.get(model), folds, inner_splits, seed)
+        for name, model in pairs
+    }
+    calls = []
+    for name, model in pairs:
+        calls += plans[(name, model)].calls
+        if paper:
+            calls.append((paper_protocol, (tables[name], model, grids.get(model), n_splits, seed)))
     rows, fold_scores, predictions = [], [], []
-    for representation in ordered:
-        table = tables[representation]
-        for model in models:
-            grid = grids.get(model)
+    with executor(backend, n_jobs, address) as run:
+        outcomes = run(calls)
+        for representation, model in pairs:
+            table, plan = tables[representation], plans[(representation, model)]
+            result = plan.result([next(outcomes) for _ in plan.calls])
+            outcome = next(outcomes) if paper else None
             labels = {"representation": representation, "model": model}
-            result = nested_cv(table, model, grid, folds, inner_splits, seed, n_jobs)
             summary = result.summary()
             rows.append({**labels, "protocol": "nested", "settings": settings,
                          "n_materials": len(table), **summary,
                          "best_params_most_chosen": _most_chosen(result.folds)})  # fmt: skip
-            outcome = paper_protocol(table, model, grid, n_splits, seed, n_jobs) if paper else None
             if outcome is not None:
                 rows.append({**labels, "protocol": "paper (optimistic)",
                              "settings": f"grid search + {n_splits}-fold CV on the same data",

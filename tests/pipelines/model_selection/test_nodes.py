@@ -22,7 +22,7 @@ OPTIONS = {
     "reference": "atom_dl",
     "models": ["mean", "krr"],
     "inner_splits": 3,
-    "n_jobs": 1,
+    "parallel": {"backend": "processes", "n_jobs": 1},
     "log_models": False,
     "tasks": {
         "toy": {
@@ -37,7 +37,7 @@ OPTIONS = {
 def test_select_models_keeps_a_material_the_reference_set_aside():
     atom_dl = _table(3).iloc[1:].reset_index(drop=True)  # m00 set aside by the reference
     results, folds, table4, markdown, png, svg = select_models(
-        {"toy__atom_dl": atom_dl, "toy__magpie": _table(3)}, OPTIONS
+        {"toy__atom_dl": atom_dl, "toy__magpie": _table(3)}, OPTIONS, task="toy"
     )
     assert len(results) == 2 * 2 * 2 and results["task"].eq("toy").all()
     assert results.loc[results["protocol"] == "nested", "n_materials"].tolist() == [39, 39, 40, 40]
@@ -48,3 +48,14 @@ def test_select_models_keeps_a_material_the_reference_set_aside():
     assert markdown.startswith("Settings: nested CV: outer 4-fold x 2 repeats, inner 3-fold")
     assert set(png) == {"toy_mae_by_model.png", "toy_parity.png"}
     assert set(svg) == {"toy_mae_by_model.svg", "toy_parity.svg"}
+
+
+def test_the_pipeline_names_the_task_and_foreign_tables_are_refused():
+    import pytest
+
+    from atomdl.pipelines.model_selection import create_pipeline
+
+    names = {node.name for node in create_pipeline().nodes}
+    assert names == {"select_janus_models", "select_expt_gap_models"}
+    with pytest.raises(ValueError, match="feature tables of task 'toy' expected"):
+        select_models({"toy__atom_dl": _table(3), "other__magpie": _table(3)}, OPTIONS, "toy")

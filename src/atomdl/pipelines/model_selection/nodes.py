@@ -13,13 +13,6 @@ logger = logging.getLogger(__name__)
 FIGURE_FORMATS = ("png", "svg")
 
 
-def _task_of(tables: dict[str, pd.DataFrame]) -> str:
-    tasks = {key.split("__", 1)[0] for key in tables}
-    if len(tasks) != 1:
-        raise ValueError(f"feature tables of one task expected, got tasks {sorted(tasks)}")
-    return tasks.pop()
-
-
 def _subsample(tables: dict, limit: int | None, seed: int) -> dict:
     """The same seeded subset of materials in every table (CPU-sized runs)."""
     ids = sorted(set.intersection(*(set(t["material_id"]) for t in tables.values())))
@@ -31,10 +24,11 @@ def _subsample(tables: dict, limit: int | None, seed: int) -> dict:
 
 
 def select_models(
-    tables: dict[str, pd.DataFrame], options: dict[str, Any]
+    tables: dict[str, pd.DataFrame], options: dict[str, Any], task: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, str, dict, dict]:
-    """Nested CV (and the paper's protocol) for every representation x model of one task,
-    each pair tracked as a nested MLflow run.
+    """Nested CV (and the paper's protocol) for every representation x model of ``task``, each
+    pair tracked as a nested MLflow run. ``tables``: the task's feature tables, keyed
+    ``<task>__<representation>`` (featurization); the pipeline names the task.
 
     Returns the results table, per-fold scores, out-of-fold predictions (Table-4 style, averaged
     over repeats), the results as Markdown, and the figures for the PNG and SVG writers.
@@ -46,11 +40,15 @@ def select_models(
     )
     from atomdl.evaluation.tracking import log_selection_run
 
-    task = _task_of(tables)
+    prefix = f"{task}__"
+    strangers = sorted(key for key in tables if not key.startswith(prefix))
+    if strangers:
+        raise ValueError(f"feature tables of task {task!r} expected, also got {strangers}")
     settings = options["tasks"][task]
+    parallel = options.get("parallel", {})
     outer = settings["outer"]
     tables = _subsample(tables, settings.get("max_materials"), outer["seed"])
-    by_name = {key.split("__", 1)[1]: table for key, table in tables.items()}
+    by_name = {key.removeprefix(prefix): table for key, table in tables.items()}
     materials = set().union(*(set(map(str, t["material_id"])) for t in tables.values()))
     protocol = describe_protocol(outer["splits"], outer["repeats"], options["inner_splits"],
                                  len(materials))  # fmt: skip
@@ -64,7 +62,9 @@ def select_models(
     comparison = compare_representations(
         by_name, options["models"], settings["grids"], reference=options["reference"],
         n_splits=outer["splits"], n_repeats=outer["repeats"], seed=outer["seed"],
-        inner_splits=options["inner_splits"], n_jobs=options["n_jobs"], on_result=track,
+        inner_splits=options["inner_splits"], on_result=track,
+        backend=parallel.get("backend", "processes"), n_jobs=parallel.get("n_jobs", 1),
+        address=parallel.get("address"),
     )  # fmt: skip
     results = comparison.results.copy()
     results.insert(0, "task", task)

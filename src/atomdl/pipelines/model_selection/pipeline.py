@@ -1,5 +1,7 @@
 """model_selection: RF / KRR / SVR and a mean baseline under nested CV, per task."""
 
+from functools import partial
+
 from kedro.pipeline import Node, Pipeline
 
 from atomdl.pipelines.ingestion.pipeline import JANUS_TAG
@@ -8,7 +10,7 @@ from atomdl.pipelines.model_selection import nodes
 
 def _task(task: str, tags: list[str]) -> Node:
     return Node(
-        nodes.select_models,
+        partial(nodes.select_models, task=task),
         inputs=[f"feature_{task}_tables", "params:model_selection"],
         outputs=[
             f"reporting_{task}_cv_results",
