@@ -56,7 +56,8 @@ def test_the_committed_parameters_are_valid(env):
         ),
         (
             {"model_selection": {"models": ["rf", "xgb"]}},
-            "model_selection.models.1 = 'xgb': Input should be 'mean', 'rf', 'krr' or 'svr'",
+            "model_selection.models.1 = 'xgb': Input should be 'mean', 'rf', 'krr', 'svr', 'hgb' "
+            "or 'two_stage'",
         ),
         (
             {"model_selection": {"parallel": {"n_jobs": 0}}},

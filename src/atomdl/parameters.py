@@ -28,7 +28,7 @@ __all__ = ["BadParametersError", "MODEL_NAMES", "PUBLISHED_NAMES", "validate_par
 
 #: atomdl.evaluation.model_selection.MODELS and atomdl.representations.PUBLISHED, named here so
 #: that validation does not import scikit-learn or ElementEmbeddings (tests keep them equal).
-MODEL_NAMES = ("mean", "rf", "krr", "svr")
+MODEL_NAMES = ("mean", "rf", "krr", "svr", "hgb", "two_stage")
 PUBLISHED_NAMES = ("magpie", "mat2vec", "megnet16", "skipatom", "oliynyk")
 
 Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
@@ -134,9 +134,13 @@ class Featurization(_Block):
 
 
 class _Outer(_Block):
+    # materials: repeated K-fold over material ids; matbench: Matbench v0.1's five folds (splits,
+    # repeats and seed do not apply), for tasks whose ids are dataset rows (expt_gap)
+    scheme: Literal["materials", "matbench"] = "materials"
     splits: Annotated[int, Field(ge=2)] = 5
     repeats: PositiveInt = 1
     seed: NonNegativeInt = 0
+    matbench_rows: PositiveInt = 4604
 
 
 Grid = dict[str, list[Any]]
@@ -144,6 +148,9 @@ Grid = dict[str, list[Any]]
 
 class _Task(_Block):
     max_materials: Annotated[int, Field(ge=10)] | None = None
+    models: list[Literal[MODEL_NAMES]] | None = (
+        None  # this task's models; None: model_selection.models
+    )
     outer: _Outer = _Outer()
     grids: dict[Literal[MODEL_NAMES], Grid | list[Grid]] = {}
 

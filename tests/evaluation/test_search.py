@@ -39,6 +39,8 @@ GRIDS = {
     ],
     "rf": [{"n_estimators": [5, 10, 30]}, {"n_estimators": [10, 20], "max_features": ["sqrt"]}],
     "mean": [{"strategy": ["mean", "median"]}],
+    "hgb": [{"max_iter": [10, 30, 60], "learning_rate": [0.05, 0.2], "min_samples_leaf": [5, 10]}],
+    "two_stage": [{"classifier__n_estimators": [5, 15], "regressor__n_estimators": [5, 15]}],
 }  # fmt: skip
 
 

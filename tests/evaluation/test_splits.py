@@ -7,7 +7,7 @@ from sklearn.dummy import DummyRegressor
 from sklearn.model_selection import cross_val_score
 
 from atomdl.evaluation.model_selection import outer_folds
-from atomdl.evaluation.splits import MaterialKFold
+from atomdl.evaluation.splits import MatbenchFolds, MaterialKFold
 
 IDS = np.array([f"mat-{i:03d}" for i in range(47)])
 
@@ -60,3 +60,31 @@ def test_usable_as_cv_anywhere_in_scikit_learn():
 def test_bad_use_is_a_clear_error(kwargs, ids, message):
     with pytest.raises(ValueError, match=message):
         list(MaterialKFold(**kwargs).split(groups=ids))
+
+
+def test_matbench_folds_are_the_published_ones_on_the_embedded_expt_gap():
+    """The embedded file's row i is mb-expt-gap-{i+1:04d} (checked against Matbench's own
+    copy, docs/model_selection.md); these are the first test ids of each fold in the results
+    Matbench publishes (benchmarks/matbench_v0.1_rf/results.json.gz)."""
+    from tests.conftest import EMBEDDED
+
+    rows = pd.read_csv(EMBEDDED / "matbench_expt_gap.csv").index.astype(str)
+    assigned = MatbenchFolds().assignments(rows)
+    assert assigned.groupby("fold").size().tolist() == [921, 921, 921, 921, 920]
+    first = {
+        fold: sorted(int(i) + 1 for i in group["material_id"])[:3]
+        for fold, group in assigned.groupby("fold")
+    }
+    assert first == {0: [8, 10, 19], 1: [3, 23, 25], 2: [1, 6, 7], 3: [2, 4, 11], 4: [5, 13, 14]}
+    pd.testing.assert_frame_equal(assigned, MatbenchFolds().assignments(rows[::-1]))
+    # rows set aside at ingestion keep their place: the other rows keep their folds
+    fewer = MatbenchFolds().assignments(rows[10:])
+    merged = fewer.merge(assigned, on="material_id", suffixes=("", "_all"))
+    assert len(merged) == len(rows) - 10 and (merged["fold"] == merged["fold_all"]).all()
+
+
+def test_matbench_folds_need_row_ids_within_the_dataset():
+    with pytest.raises(ValueError, match="need material ids that are dataset rows"):
+        MatbenchFolds().assignments(["mb-expt-gap-0001"])
+    with pytest.raises(ValueError, match="row 4604 is beyond the 4604 rows"):
+        MatbenchFolds().assignments(["4604"])

@@ -40,23 +40,40 @@ __all__ = [
     "results_markdown",
 ]
 
-MODELS = ("mean", "rf", "krr", "svr")
+MODELS = ("mean", "rf", "krr", "svr", "hgb", "two_stage")
 
 
 def make_estimator(model: str, seed: int = 0):
-    """``StandardScaler`` then the regressor, as one scikit-learn pipeline."""
+    """``StandardScaler`` then the regressor, as one scikit-learn pipeline.
+
+    ``hgb``: histogram gradient boosting (early stopping off, so that a fit is a function of its
+    grid point alone). ``two_stage``: a random-forest classifier for "gap > 0", then a random
+    forest regressor for the materials it calls gapped (``TwoStageRegressor``; its grid keys
+    are ``classifier__...`` and ``regressor__...``).
+    """
     from sklearn.dummy import DummyRegressor
-    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.ensemble import (
+        HistGradientBoostingRegressor,
+        RandomForestClassifier,
+        RandomForestRegressor,
+    )
     from sklearn.kernel_ridge import KernelRidge
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
     from sklearn.svm import SVR
+
+    from atomdl.evaluation.two_stage import TwoStageRegressor
 
     regressors = {
         "mean": lambda: DummyRegressor(strategy="mean"),
         "rf": lambda: RandomForestRegressor(random_state=seed, n_jobs=1),
         "krr": KernelRidge,
         "svr": SVR,
+        "hgb": lambda: HistGradientBoostingRegressor(random_state=seed, early_stopping=False),
+        "two_stage": lambda: TwoStageRegressor(
+            RandomForestClassifier(random_state=seed, n_jobs=1),
+            RandomForestRegressor(random_state=seed, n_jobs=1),
+        ),
     }
     if model not in regressors:
         raise ValueError(f"unknown model {model!r}; known: {list(regressors)}")
@@ -325,6 +342,7 @@ def compare_representations(
     on_result: Callable[[str, str, NestedResult, dict | None], None] | None = None,
     backend: str = "processes",
     address: str | None = None,
+    splitter=None,
 ) -> Comparison:
     """Nested CV of each model on each representation's feature table (keyed by name), on
     outer folds drawn once from all materials; the paper's protocol beside it when ``paper``;
@@ -334,6 +352,8 @@ def compare_representations(
     (to track it, say) so a long comparison reports as it goes. Every outer fold and paper run
     is one unit of work, run by ``backend`` (``atomdl.evaluation.parallel``: ``n_jobs`` local
     processes, or a Dask cluster at ``address``); the results do not depend on where.
+    ``splitter`` (``atomdl.evaluation.splits``) replaces the outer ``n_splits`` x ``n_repeats``
+    split, e.g. by ``MatbenchFolds()``.
     """
     if reference is not None and reference not in tables:
         raise KeyError(f"reference {reference!r} is not among the tables {sorted(tables)}")
@@ -341,8 +361,12 @@ def compare_representations(
 
     ordered = sorted(tables, key=lambda name: (name != reference, name))
     all_ids = sorted(set().union(*(set(map(str, t["material_id"])) for t in tables.values())))
-    folds = outer_folds(all_ids, n_splits, n_repeats, seed)
-    settings = describe_protocol(n_splits, n_repeats, inner_splits, len(all_ids))
+    from atomdl.evaluation.splits import MatbenchFolds, MaterialKFold
+
+    splitter = splitter or MaterialKFold(n_splits, n_repeats, seed)
+    folds = splitter.assignments(all_ids)
+    settings = describe_protocol(splitter.n_splits, splitter.n_repeats, inner_splits,
+                                 len(all_ids), isinstance(splitter, MatbenchFolds))  # fmt: skip
     pairs = [(representation, model) for representation in ordered for model in models]
     plans = {
         (name, model): _NestedPlan(tables[name], model, grids.get(model), folds, inner_splits, seed)
@@ -385,11 +409,13 @@ def compare_representations(
     return Comparison(results, fold_table, pd.concat(predictions, ignore_index=True), settings)
 
 
-def describe_protocol(n_splits: int, n_repeats: int, inner_splits: int, n_materials: int) -> str:
+def describe_protocol(
+    n_splits: int, n_repeats: int, inner_splits: int, n_materials: int, matbench: bool = False
+) -> str:
     """The nested protocol in words, as results tables and MLflow runs carry it."""
+    outer = "Matbench v0.1 folds (5)" if matbench else f"{n_splits}-fold x {n_repeats} repeats"
     return (
-        f"nested CV: outer {n_splits}-fold x {n_repeats} repeats, inner {inner_splits}-fold "
-        f"grid search, {n_materials} materials"
+        f"nested CV: outer {outer}, inner {inner_splits}-fold grid search, {n_materials} materials"
     )
 
 

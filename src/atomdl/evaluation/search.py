@@ -13,7 +13,11 @@ depend on the point being scored:
 * random forest: one forest of the largest ``n_estimators`` per split; a forest of ``k`` trees is
   its first ``k`` trees (scikit-learn draws the trees' seeds in order), scored by accumulating
   tree predictions in the same order as ``RandomForestRegressor.predict``;
-* everything else (SVR, gradient boosting, the mean) is fitted per point on the shared scaled rows.
+* gradient boosting: one model of the largest ``max_iter`` per split, scored after each
+  iteration count in the grid (``staged_predict``; early stopping is off, so a model of ``k``
+  iterations is the first ``k`` iterations of a longer one);
+* everything else (SVR, the two-stage model, the mean) is fitted per point on the shared scaled
+  rows.
 
 Means over splits and the tie rule (the first best point in grid order) are GridSearchCV's.
 The refitted best model is the usual pipeline, fitted on all rows.
@@ -77,7 +81,9 @@ class SharedSplitSearch(RegressorMixin, BaseEstimator):
 def _score_points(model, points, seed, X_train, y_train, X_test, y_test) -> np.ndarray:
     """Negative MAE of every grid point on one split (rows already scaled)."""
     scores = np.empty(len(points))
-    special = {"krr": _kernel_ridge_scores, "rf": _forest_scores}.get(model)
+    special = {"krr": _kernel_ridge_scores, "rf": _forest_scores, "hgb": _boosting_scores}.get(
+        model
+    )
     if special is not None:
         special(points, seed, X_train, y_train, X_test, y_test, scores)
         return scores
@@ -197,3 +203,15 @@ def _forest_scores(points, seed, X_train, y_train, X_test, y_test, scores) -> No
             totals[count] = running.copy()
         for i, size in sizes.items():
             scores[i] = -_mae(y_test, totals[size] / size)
+
+
+def _boosting_scores(points, seed, X_train, y_train, X_test, y_test, scores) -> None:
+    from atomdl.evaluation.model_selection import make_estimator
+
+    for shared, members in _groups(points, "model__max_iter"):
+        sizes = {i: points[i].get("model__max_iter", 100) for i in members}
+        booster = make_estimator("hgb", seed).set_params(**shared).named_steps["model"]
+        booster.set_params(max_iter=max(sizes.values())).fit(X_train, y_train)
+        staged = dict(enumerate(booster.staged_predict(X_test), start=1))
+        for i, size in sizes.items():
+            scores[i] = -_mae(y_test, staged[min(size, booster.n_iter_)])

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import BaseCrossValidator, KFold
 
-__all__ = ["MaterialKFold"]
+__all__ = ["MATBENCH_SEED", "MatbenchFolds", "MaterialKFold"]
 
 
 class MaterialKFold(BaseCrossValidator):
@@ -67,3 +67,47 @@ class MaterialKFold(BaseCrossValidator):
         return (
             f"MaterialKFold(n_splits={self.n_splits}, n_repeats={self.n_repeats}, seed={self.seed})"
         )
+
+
+#: Matbench v0.1's outer split (matbench/scripts/mvb01_generate_validation.py): 5-fold KFold,
+#: shuffled with this seed, over the dataset's rows in Matbench's order (``mb-<task>-0001`` ...).
+MATBENCH_SEED = 18012019
+
+
+class MatbenchFolds(MaterialKFold):
+    """Matbench v0.1's five folds of a task whose material ids are the 0-based rows of the
+    dataset in Matbench's order (ingestion's ``row``: the embedded ``matbench_expt_gap.csv`` is
+    in that order, row ``i`` = ``mb-expt-gap-{i + 1:04d}``; docs/model_selection.md says how
+    that was checked). ``n_rows``: the dataset's size (4,604 for expt_gap); rows set aside at
+    ingestion keep their place, so the other rows keep Matbench's folds."""
+
+    def __init__(self, n_rows: int = 4604):
+        super().__init__(n_splits=5, n_repeats=1, seed=MATBENCH_SEED)
+        self.n_rows = n_rows
+
+    def assignments(self, material_ids: Sequence[str]) -> pd.DataFrame:
+        rows = sorted({_row(i) for i in material_ids})
+        if rows and rows[-1] >= self.n_rows:
+            raise ValueError(f"row {rows[-1]} is beyond the {self.n_rows} rows of the dataset")
+        fold_of = np.empty(self.n_rows, dtype=int)
+        splitter = KFold(self.n_splits, shuffle=True, random_state=self.seed)
+        for fold, (_, test) in enumerate(splitter.split(np.arange(self.n_rows))):
+            fold_of[test] = fold
+        ids = [str(row) for row in rows]
+        return (
+            pd.DataFrame({"repeat": 0, "fold": fold_of[rows], "material_id": ids})
+            .sort_values(["fold", "material_id"], kind="stable")
+            .reset_index(drop=True)
+        )
+
+    def __repr__(self) -> str:
+        return f"MatbenchFolds(n_rows={self.n_rows})"
+
+
+def _row(material_id) -> int:
+    try:
+        return int(material_id)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"Matbench folds need material ids that are dataset rows, got {material_id!r}"
+        ) from None

@@ -50,8 +50,14 @@ def select_models(
     tables = _subsample(tables, settings.get("max_materials"), outer["seed"])
     by_name = {key.removeprefix(prefix): table for key, table in tables.items()}
     materials = set().union(*(set(map(str, t["material_id"])) for t in tables.values()))
+    matbench = outer.get("scheme", "materials") == "matbench"
+    splitter = None
+    if matbench:
+        from atomdl.evaluation.splits import MatbenchFolds
+
+        splitter = MatbenchFolds(outer.get("matbench_rows", 4604))
     protocol = describe_protocol(outer["splits"], outer["repeats"], options["inner_splits"],
-                                 len(materials))  # fmt: skip
+                                 len(materials), matbench)  # fmt: skip
     logger.info("%s: %s, %d representations", task, protocol, len(by_name))
 
     def track(representation, model, nested, paper):
@@ -60,11 +66,12 @@ def select_models(
                           options["log_models"])  # fmt: skip
 
     comparison = compare_representations(
-        by_name, options["models"], settings["grids"], reference=options["reference"],
+        by_name, settings.get("models") or options["models"], settings["grids"],
+        reference=options["reference"],
         n_splits=outer["splits"], n_repeats=outer["repeats"], seed=outer["seed"],
         inner_splits=options["inner_splits"], on_result=track,
         backend=parallel.get("backend", "processes"), n_jobs=parallel.get("n_jobs", 1),
-        address=parallel.get("address"),
+        address=parallel.get("address"), splitter=splitter,
     )  # fmt: skip
     results = comparison.results.copy()
     results.insert(0, "task", task)
