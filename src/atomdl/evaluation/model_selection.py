@@ -228,9 +228,18 @@ class _NestedPlan:
 
 def _outer_fold(model, grid, inner_splits, seed, features, target, train, test):
     """One outer fold: the inner search on its training part, predictions on its test part."""
-    search, fixed = _search(model, grid, inner_splits, seed)
-    search.fit(features[train], target[train])
-    return search.predict(features[test]), _best_params(search, fixed)
+    with _one_openmp_thread():
+        search, fixed = _search(model, grid, inner_splits, seed)
+        search.fit(features[train], target[train])
+        return search.predict(features[test]), _best_params(search, fixed)
+
+
+def _one_openmp_thread():
+    """Units of work run side by side (one per process); gradient boosting's OpenMP threads
+    would fight over the cores instead: on 60 rows, 3 s per fit against 0.06 s with one."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="openmp")
 
 
 def paper_protocol(
@@ -247,14 +256,15 @@ def paper_protocol(
 
     ids, features, target = _split(table)
     search, fixed = _search(model, prefixed_grid(grid), n_splits, seed)
-    search.fit(features, target)
-    chosen = search if fixed is not None else search.best_estimator_
     splitter = KFold(n_splits=n_splits, shuffle=True, random_state=seed)
     scores, predicted = [], np.empty_like(target)
-    for train, test in splitter.split(features):
-        fitted = clone(chosen).fit(features[train], target[train])
-        predicted[test] = fitted.predict(features[test])
-        scores.append(regression_metrics(target[test], predicted[test]))
+    with _one_openmp_thread():
+        search.fit(features, target)
+        chosen = search if fixed is not None else search.best_estimator_
+        for train, test in splitter.split(features):
+            fitted = clone(chosen).fit(features[train], target[train])
+            predicted[test] = fitted.predict(features[test])
+            scores.append(regression_metrics(target[test], predicted[test]))
     summary = {f"{m}_mean": float(np.mean([s[m] for s in scores])) for m in ("mae", "rmse", "r2")}
     summary |= {
         f"{m}_std": float(np.std([s[m] for s in scores], ddof=1)) for m in ("mae", "rmse", "r2")

@@ -52,6 +52,12 @@ class SharedSplitSearch(RegressorMixin, BaseEstimator):
         self.seed = seed
 
     def fit(self, X, y):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="openmp"):  # many small fits: no thread teams
+            return self._fit(X, y)
+
+    def _fit(self, X, y):
         from atomdl.evaluation.model_selection import make_estimator
 
         X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
