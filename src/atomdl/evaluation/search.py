@@ -19,13 +19,12 @@ depend on the point being scored:
 * support vector regression: the kernel matrices are computed once per split and kernel
   setting (by BLAS, instead of libsvm's own loop over feature pairs, which dominates on the
   1,000-feature representations) and shared by every ``C`` and ``epsilon``; libsvm then solves on
-  the precomputed kernel. Kernel values can differ from libsvm's own in the last bits, so inner
-  scores agree to about 1e-12 rather than bit for bit (tested); the refitted model and the
-  outer predictions are the usual ``SVR``;
+  the precomputed kernel. Kernel values could differ from libsvm's own in the last bits (on
+  the tests' data and the real Janus features the scores agree exactly); the refitted model
+  and the outer predictions are the usual ``SVR``;
 * everything else (the two-stage model, the mean) is fitted per point on the shared scaled rows.
 
 Means over splits and the tie rule (the first best point in grid order) are GridSearchCV's.
-Everything but SVR's inner scores is bit for bit what GridSearchCV computes.
 The refitted best model is the usual pipeline, fitted on all rows.
 """
 
