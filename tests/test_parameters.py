@@ -9,7 +9,7 @@ from atomdl.parameters import MODEL_NAMES, PUBLISHED_NAMES, validate_parameters
 from tests.conftest import EMBEDDED, PROJECT_ROOT
 
 
-@pytest.mark.parametrize("env", [None, "cpu"])
+@pytest.mark.parametrize("env", [None, "cpu", "matbench"])
 def test_the_committed_parameters_are_valid(env):
     from kedro.config import OmegaConfigLoader
 
