@@ -1,6 +1,6 @@
 """model_selection: RF / KRR / SVR and a mean baseline under nested CV, per task."""
 
-from functools import partial
+from functools import partial, update_wrapper
 
 from kedro.pipeline import Node, Pipeline
 
@@ -10,7 +10,7 @@ from atomdl.pipelines.model_selection import nodes
 
 def _task(task: str, tags: list[str]) -> Node:
     return Node(
-        partial(nodes.select_models, task=task),
+        update_wrapper(partial(nodes.select_models, task=task), nodes.select_models),
         inputs=[f"feature_{task}_tables", "params:model_selection"],
         outputs=[
             f"reporting_{task}_cv_results",
