@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from atomdl.errors import AtomdlError
 
@@ -45,24 +45,38 @@ class BadTableError(AtomdlError, ValueError):
     """A table that cannot be used as a whole: a required column missing, or no data rows."""
 
 
-def _finite() -> pa.Check:
+# The schemas are built on first use: pandera is imported only by runs that read raw tables,
+# not by every `kedro` command that merely loads the pipelines.
+
+
+def _finite():
+    import pandera.pandas as pa
+
     return pa.Check(np.isfinite, name="finite", error="is not a finite number")
 
 
-def _at_least_zero(what: str) -> pa.Check:
+def _at_least_zero(what: str):
+    import pandera.pandas as pa
+
     return pa.Check.ge(0, error=f"is negative ({what} is >= 0)")
 
 
-def _above_zero(what: str) -> pa.Check:
+def _above_zero(what: str):
+    import pandera.pandas as pa
+
     return pa.Check.gt(0, error=f"is not positive ({what} is > 0)")
 
 
-def _number(*checks: pa.Check, required: bool = True, nullable: bool = False) -> pa.Column:
+def _number(*checks, required: bool = True, nullable: bool = False):
+    import pandera.pandas as pa
+
     return pa.Column(float, [_finite(), *checks], required=required, nullable=nullable)
 
 
-def _text(*, unique: bool = False) -> pa.Column:
-    return pa.Column(None, nullable=False, unique=unique, report_duplicates="exclude_first")
+def _text(*, unique: bool = False, nullable: bool = False):
+    import pandera.pandas as pa
+
+    return pa.Column(None, nullable=nullable, unique=unique, report_duplicates="exclude_first")
 
 
 @dataclass(frozen=True)
@@ -76,12 +90,19 @@ class CheckedRows:
 
 @dataclass(frozen=True)
 class TableSchema:
-    """One raw table's declaration: what it is, and its pandera schema."""
+    """One raw table's declaration: what it is, and its pandera schema (``columns()`` gives the
+    schema's columns; built when first needed)."""
 
     description: str
-    schema: pa.DataFrameSchema
+    columns: Callable[[], dict]
     #: column names as written in the file -> as the schema names them (C2DB's decorated header)
     normalise_columns: Callable[[pd.Index], pd.Index] | None = None
+
+    @cached_property
+    def schema(self):
+        import pandera.pandas as pa
+
+        return pa.DataFrameSchema(self.columns())
 
     @property
     def required(self) -> list[str]:
@@ -126,9 +147,11 @@ class TableSchema:
                 )
                 unreadable.add((position, column))
             typed[column] = numbers
+        from pandera.errors import SchemaErrors
+
         try:
             self.schema.validate(typed, lazy=True)
-        except pa.errors.SchemaErrors as errors:
+        except SchemaErrors as errors:
             for case in errors.failure_cases.itertuples(index=False):
                 if case.index is None or pd.isna(case.index):
                     raise BadTableError(f"{self.description}: {case.check}") from errors
@@ -165,42 +188,38 @@ def _strip_c2db_decoration(columns: pd.Index) -> pd.Index:
 #: (the band gap may be missing: 92 OQMD entries have none).
 OQMD_FORMULAS = TableSchema(
     "the OQMD formulas table",
-    pa.DataFrameSchema(
-        {
-            "formula": _text(),
-            "formation_enthalpy_ev_per_atom": _number(required=False),
-            "band_gap_ev": _number(_at_least_zero("a band gap"), required=False, nullable=True),
-            "energy_per_atom_ev": _number(required=False),
-            "volume_per_atom_a3": _number(_above_zero("a volume"), required=False),
-        }
-    ),
+    lambda: {
+        "formula": _text(),
+        "formation_enthalpy_ev_per_atom": _number(required=False),
+        "band_gap_ev": _number(_at_least_zero("a band gap"), required=False, nullable=True),
+        "energy_per_atom_ev": _number(required=False),
+        "volume_per_atom_a3": _number(_above_zero("a volume"), required=False),
+    },
 )
 
 #: Matbench expt_gap: experimental band gaps (eV) of compositions.
 EXPT_GAP = TableSchema(
     "the Matbench expt_gap table",
-    pa.DataFrameSchema({"formula": _text(), "target": _number(_at_least_zero("a band gap"))}),
+    lambda: {"formula": _text(), "target": _number(_at_least_zero("a band gap"))},
 )
 
 #: The Janus rows of a C2DB table export (header names as cleaned by ``clean_c2db_export``).
 C2DB_JANUS = TableSchema(
     "the C2DB table export",
-    pa.DataFrameSchema(
-        {
-            "Unique identifier": _text(unique=True),
-            "Formula": _text(),
-            "Crystal type": _text(),
-            "Band gap": _number(_at_least_zero("a band gap")),
-            "Gap wo. soc.": _number(_at_least_zero("a band gap"), nullable=True),
-            "Band gap (HSE06)": _number(_at_least_zero("a band gap"), nullable=True),
-            "Area of unit-cell": _number(_above_zero("an area")),
-            "Volume": _number(_above_zero("a volume")),
-            "Energy above convex hull": _number(nullable=True),
-            "Thermodynamic stability level": _number(nullable=True),
-            "Material class": pa.Column(nullable=True),
-            "Magnetic": pa.Column(nullable=True),
-        }
-    ),
+    lambda: {
+        "Unique identifier": _text(unique=True),
+        "Formula": _text(),
+        "Crystal type": _text(),
+        "Band gap": _number(_at_least_zero("a band gap")),
+        "Gap wo. soc.": _number(_at_least_zero("a band gap"), nullable=True),
+        "Band gap (HSE06)": _number(_at_least_zero("a band gap"), nullable=True),
+        "Area of unit-cell": _number(_above_zero("an area")),
+        "Volume": _number(_above_zero("a volume")),
+        "Energy above convex hull": _number(nullable=True),
+        "Thermodynamic stability level": _number(nullable=True),
+        "Material class": _text(nullable=True),
+        "Magnetic": _text(nullable=True),
+    },
     normalise_columns=_strip_c2db_decoration,
 )
 
