@@ -179,6 +179,7 @@ class ModelSelection(_Block):
     models: list[Literal[MODEL_NAMES]] = list(MODEL_NAMES)
     inner_splits: Annotated[int, Field(ge=2)] = 5
     parallel: _Parallel = _Parallel()
+    unit_cache: str | None = None
     log_models: bool = True
     tasks: dict[Literal["janus", "expt_gap"], _Task] = {}
 

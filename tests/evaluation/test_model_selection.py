@@ -122,7 +122,7 @@ def test_a_one_point_grid_is_fitted_directly_as_a_grid_search_would_refit_it(mon
         got = result.predictions.loc[result.predictions["repeat"].eq(repeat)]
         got = got.set_index("material_id").loc[members["material_id"], "prediction"]
         assert got.to_numpy() == pytest.approx(expected)
-    assert json.loads(paper_protocol(LINEAR, "rf", point)["best_params"])["n_estimators"] == 7
+    assert json.loads(paper_protocol(LINEAR, "rf", point).best_params)["n_estimators"] == 7
 
 
 def test_materials_missing_from_a_table_are_left_out_on_both_sides():
@@ -133,9 +133,28 @@ def test_materials_missing_from_a_table_are_left_out_on_both_sides():
 
 def test_the_paper_protocol_reports_labelled_optimistic_scores():
     outcome = paper_protocol(LINEAR, "krr", KRR_GRID)
-    assert set(outcome) >= {"mae_mean", "mae_std", "r2_mean", "best_params", "predictions"}
-    assert json.loads(outcome["best_params"])["degree"] == 1
-    assert len(outcome["predictions"]) == N and outcome["mae_mean"] < 0.13
+    assert outcome.protocol == "paper (optimistic)"
+    assert json.loads(outcome.best_params)["degree"] == 1
+    assert outcome.folds["best_params"].nunique() == 1  # one choice, made on all rows
+    assert sorted(outcome.predictions["material_id"]) == sorted(LINEAR["material_id"])
+    assert outcome.folds[["n_train", "n_test"]].sum(axis=1).eq(N).all()
+    summary = outcome.summary()
+    assert summary["mae_mean"] < 0.13
+    assert summary["mae_mean"] == pytest.approx(outcome.folds["mae"].mean())
+    refitted = outcome.estimator.predict(LINEAR.drop(columns=["material_id", "formula", "target"]))
+    assert refitted.shape == (N,)
+
+
+def test_both_protocols_give_one_result_type_summarised_alike():
+    folds = outer_folds(LINEAR["material_id"], n_repeats=2)
+    nested = nested_cv(LINEAR, "krr", KRR_GRID, folds)
+    paper = paper_protocol(LINEAR, "krr", KRR_GRID)
+    assert type(nested) is type(paper)
+    assert list(nested.folds.columns) == list(paper.folds.columns)
+    assert list(nested.predictions.columns) == list(paper.predictions.columns)
+    assert set(nested.summary()) == set(paper.summary())
+    assert nested.protocol == "nested" and nested.estimator is None
+    assert len(nested.folds) == 10 and len(paper.folds) == 5
 
 
 def test_corrected_resampled_ttest_matches_the_formula():

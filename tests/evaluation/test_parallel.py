@@ -62,3 +62,65 @@ def test_a_dask_scheduler_address_is_used(in_process):
 def test_an_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="unknown parallel backend 'ray'"), executor("ray"):
         pass
+
+
+# --- resuming from kept units (UnitCache) -------------------------------------------------
+
+CALLS: list[int] = []
+
+
+def _square(value, weights):
+    CALLS.append(value)
+    if value == 4 and getattr(_square, "interrupt", False):
+        raise KeyboardInterrupt
+    return value**2 + float(weights.sum())
+
+
+def _units(weights, values=range(6)):
+    return [(_square, (value, weights)) for value in values]
+
+
+def test_an_interrupted_run_resumes_with_the_units_it_finished(tmp_path):
+    weights = np.arange(20_000, dtype=float)  # hashed by content, not identity
+    CALLS.clear()
+    _square.interrupt = True
+    with pytest.raises(KeyboardInterrupt), executor("processes", 1, cache=tmp_path) as run:
+        list(run(_units(weights)))
+    assert len(list(tmp_path.glob("*.pkl"))) == 4 and not list(tmp_path.glob("*.part"))
+    _square.interrupt = False
+    CALLS.clear()
+    with executor("processes", 1, cache=tmp_path) as run:
+        resumed = list(run(_units(weights.copy())))
+    assert CALLS == [4, 5]  # only what was missing
+    assert resumed == [v**2 + weights.sum() for v in range(6)]
+    CALLS.clear()
+    with executor("processes", 1, cache=tmp_path) as run:
+        assert list(run(_units(weights))) == resumed
+    assert CALLS == []
+
+
+def test_other_inputs_or_a_damaged_file_are_computed_again(tmp_path, caplog):
+    weights = np.ones(20_000)
+    with executor("processes", 1, cache=tmp_path) as run:
+        list(run(_units(weights, [1, 2])))
+    CALLS.clear()
+    with executor("processes", 1, cache=tmp_path) as run:
+        changed = list(run(_units(weights * 2, [1, 2])))
+    assert CALLS == [1, 2] and changed == [1 + 40_000.0, 4 + 40_000.0]
+    for kept in tmp_path.glob("*.pkl"):
+        kept.write_bytes(b"not a pickle")
+    CALLS.clear()
+    with executor("processes", 1, cache=tmp_path) as run:
+        assert list(run(_units(weights, [1, 2]))) == [1 + 20_000.0, 4 + 20_000.0]
+    assert CALLS == [1, 2]
+    assert "could not be read" in caplog.text
+
+
+def test_a_comparison_resumed_from_kept_units_equals_a_fresh_one(tmp_path, in_process):
+    first = _compare(n_jobs=2, cache=tmp_path)
+    kept = {path: path.stat().st_mtime_ns for path in tmp_path.glob("*.pkl")}
+    assert len(kept) == 2 * 3 * (10 + 1)  # representations x models x (outer folds + paper)
+    again = _compare(n_jobs=2, cache=tmp_path)
+    assert {path: path.stat().st_mtime_ns for path in tmp_path.glob("*.pkl")} == kept  # reused
+    _assert_same(first, in_process)
+    _assert_same(again, in_process)

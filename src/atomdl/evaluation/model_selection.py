@@ -26,8 +26,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "MODELS",
+    "CVResult",
     "Comparison",
-    "NestedResult",
     "compare_representations",
     "corrected_resampled_ttest",
     "describe_protocol",
@@ -112,10 +112,20 @@ def outer_folds(
     return MaterialKFold(n_splits, n_repeats, seed).assignments(material_ids)
 
 
+NESTED = "nested"
+PAPER = "paper (optimistic)"
+
+
 @dataclass(frozen=True)
-class NestedResult:
+class CVResult:
+    """What one protocol (nested CV, or the paper's) made of one table x model: scores per
+    outer fold, out-of-fold predictions, and (the paper protocol) the model refitted on all
+    rows. Summaries are taken over every fold of every repeat, here only."""
+
+    protocol: str  # NESTED or PAPER
     folds: pd.DataFrame  # repeat, fold, n_train, n_test, mae, rmse, r2, best_params
     predictions: pd.DataFrame  # repeat, fold, material_id, target, prediction
+    estimator: object | None = None  # refitted on all rows (the paper protocol's choice)
 
     def summary(self) -> dict[str, float]:
         out = {}
@@ -125,6 +135,26 @@ class NestedResult:
                 float(self.folds[metric].std(ddof=1)) if len(self.folds) > 1 else 0.0
             )
         return out
+
+    @property
+    def best_params(self) -> str:
+        """The parameters chosen most often over the folds (JSON)."""
+        return pd.Series(self.folds["best_params"]).mode().iloc[0]
+
+
+def _result(protocol, parts, outcomes, ids, target, estimator=None) -> CVResult:
+    """Folds and predictions from ``(repeat, fold, train, test)`` parts and, per part, the
+    ``(predictions, best_params)`` made on its test rows."""
+    fold_rows, prediction_rows = [], []
+    for (repeat, fold, train, test), (predicted, best_params) in zip(parts, outcomes, strict=True):
+        fold_rows.append({"repeat": repeat, "fold": fold, "n_train": len(train),
+                          "n_test": len(test), **regression_metrics(target[test], predicted),
+                          "best_params": best_params})  # fmt: skip
+        prediction_rows.append(pd.DataFrame({"repeat": repeat, "fold": fold,
+                                             "material_id": ids[test], "target": target[test],
+                                             "prediction": predicted}))  # fmt: skip
+    return CVResult(protocol, pd.DataFrame(fold_rows),
+                    pd.concat(prediction_rows, ignore_index=True), estimator)  # fmt: skip
 
 
 def _split(table: pd.DataFrame):
@@ -169,7 +199,7 @@ def nested_cv(
     inner_splits: int = 5,
     seed: int = 0,
     n_jobs: int = 1,
-) -> NestedResult:
+) -> CVResult:
     """Outer folds from ``outer_folds``; inside each outer training part, a grid search by
     inner ``inner_splits``-fold CV on MAE, refitted on that part and scored on the outer test
     fold. Materials of ``folds`` absent from ``table`` are left out of both sides. The outer
@@ -197,33 +227,8 @@ class _NestedPlan:
             self.calls.append((_outer_fold, (model, grid, inner_splits, seed + int(repeat),
                                              features, self.target, train, test)))  # fmt: skip
 
-    def result(self, outcomes: list) -> NestedResult:
-        fold_rows, prediction_rows = [], []
-        for (repeat, fold, train, test), (predicted, best_params) in zip(
-            self.parts, outcomes, strict=True
-        ):
-            fold_rows.append(
-                {
-                    "repeat": repeat,
-                    "fold": fold,
-                    "n_train": len(train),
-                    "n_test": len(test),
-                    **regression_metrics(self.target[test], predicted),
-                    "best_params": best_params,
-                }
-            )
-            prediction_rows.append(
-                pd.DataFrame(
-                    {
-                        "repeat": repeat,
-                        "fold": fold,
-                        "material_id": self.ids[test],
-                        "target": self.target[test],
-                        "prediction": predicted,
-                    }
-                )
-            )
-        return NestedResult(pd.DataFrame(fold_rows), pd.concat(prediction_rows, ignore_index=True))
+    def result(self, outcomes: list) -> CVResult:
+        return _result(NESTED, self.parts, outcomes, self.ids, self.target)
 
 
 def _outer_fold(model, grid, inner_splits, seed, features, target, train, test):
@@ -248,35 +253,26 @@ def paper_protocol(
     grid: Sequence[dict] | dict | None,
     n_splits: int = 5,
     seed: int = 0,
-) -> dict:
+) -> CVResult:
     """The paper's protocol: grid search by 5-fold CV on all data, then 5-fold CV of the chosen
-    settings on the same folds. Optimistic: the settings were chosen on the test rows."""
+    settings on the same folds (repeat 0). Optimistic: the settings were chosen on the test
+    rows. The result's ``estimator`` is the choice refitted on all rows: the model to use."""
     from sklearn.base import clone
     from sklearn.model_selection import KFold
 
     ids, features, target = _split(table)
     search, fixed = _search(model, prefixed_grid(grid), n_splits, seed)
     splitter = KFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    scores, predicted = [], np.empty_like(target)
+    parts, outcomes = [], []
     with _one_openmp_thread():
         search.fit(features, target)
         chosen = search if fixed is not None else search.best_estimator_
-        for train, test in splitter.split(features):
+        best_params = _best_params(search, fixed)
+        for fold, (train, test) in enumerate(splitter.split(features)):
             fitted = clone(chosen).fit(features[train], target[train])
-            predicted[test] = fitted.predict(features[test])
-            scores.append(regression_metrics(target[test], predicted[test]))
-    summary = {f"{m}_mean": float(np.mean([s[m] for s in scores])) for m in ("mae", "rmse", "r2")}
-    summary |= {
-        f"{m}_std": float(np.std([s[m] for s in scores], ddof=1)) for m in ("mae", "rmse", "r2")
-    }
-    return {
-        **summary,
-        "best_params": _best_params(search, fixed),
-        "predictions": pd.DataFrame(
-            {"material_id": ids, "target": target, "prediction": predicted}
-        ),
-        "estimator": chosen,  # refitted on all rows: the model to use
-    }
+            parts.append((0, fold, train, test))
+            outcomes.append((fitted.predict(features[test]), best_params))
+    return _result(PAPER, parts, outcomes, ids, target, estimator=chosen)
 
 
 def corrected_resampled_ttest(
@@ -349,21 +345,23 @@ def compare_representations(
     inner_splits: int = 5,
     n_jobs: int = 1,
     paper: bool = True,
-    on_result: Callable[[str, str, NestedResult, dict | None], None] | None = None,
+    on_result: Callable[[str, str, CVResult, CVResult | None], None] | None = None,
     backend: str = "processes",
     address: str | None = None,
     splitter=None,
+    cache=None,
 ) -> Comparison:
     """Nested CV of each model on each representation's feature table (keyed by name), on
     outer folds drawn once from all materials; the paper's protocol beside it when ``paper``;
     each representation's per-fold MAE tested against ``reference``'s, model by model.
 
-    ``on_result(representation, model, nested, paper_outcome)`` is called after each pair
+    ``on_result(representation, model, nested, paper)`` (``CVResult``s) is called after each pair
     (to track it, say) so a long comparison reports as it goes. Every outer fold and paper run
     is one unit of work, run by ``backend`` (``atomdl.evaluation.parallel``: ``n_jobs`` local
     processes, or a Dask cluster at ``address``); the results do not depend on where.
     ``splitter`` (``atomdl.evaluation.splits``) replaces the outer ``n_splits`` x ``n_repeats``
-    split, e.g. by ``MatbenchFolds()``.
+    split, e.g. by ``MatbenchFolds()``. ``cache``: a folder keeping finished units, so that an
+    interrupted comparison resumes (``atomdl.evaluation.parallel.UnitCache``).
     """
     if reference is not None and reference not in tables:
         raise KeyError(f"reference {reference!r} is not among the tables {sorted(tables)}")
@@ -388,26 +386,21 @@ def compare_representations(
         if paper:
             calls.append((paper_protocol, (tables[name], model, grids.get(model), n_splits, seed)))
     rows, fold_scores, predictions = [], [], []
-    with executor(backend, n_jobs, address) as run:
+    with executor(backend, n_jobs, address, cache) as run:
         outcomes = run(calls)
         for representation, model in pairs:
             table, plan = tables[representation], plans[(representation, model)]
             result = plan.result([next(outcomes) for _ in plan.calls])
             outcome = next(outcomes) if paper else None
             labels = {"representation": representation, "model": model}
-            summary = result.summary()
-            rows.append({**labels, "protocol": "nested", "settings": settings,
-                         "n_materials": len(table), **summary,
-                         "best_params_most_chosen": _most_chosen(result.folds)})  # fmt: skip
+            rows.append(_results_row(result, labels, settings, len(table)))
             if outcome is not None:
-                rows.append({**labels, "protocol": "paper (optimistic)",
-                             "settings": f"grid search + {n_splits}-fold CV on the same data",
-                             "n_materials": len(table),
-                             **{k: v for k, v in outcome.items() if k.endswith(("_mean", "_std"))},
-                             "best_params_most_chosen": outcome["best_params"]})  # fmt: skip
+                paper_settings = f"grid search + {n_splits}-fold CV on the same data"
+                rows.append(_results_row(outcome, labels, paper_settings, len(table)))
             fold_scores.append(result.folds.assign(**labels))
             predictions.append(result.predictions.assign(**labels))
-            aside = f" (paper protocol {outcome['mae_mean']:.3f})" if outcome else ""
+            summary = result.summary()
+            aside = f" (paper protocol {outcome.summary()['mae_mean']:.3f})" if outcome else ""
             logger.info("%s x %s: MAE %.3f +- %.3f%s", representation, model,
                         summary["mae_mean"], summary["mae_std"], aside)  # fmt: skip
             if on_result is not None:
@@ -429,8 +422,10 @@ def describe_protocol(
     )
 
 
-def _most_chosen(folds: pd.DataFrame) -> str:
-    return pd.Series(folds["best_params"]).mode().iloc[0]
+def _results_row(result: CVResult, labels: dict, settings: str, n_materials: int) -> dict:
+    return {**labels, "protocol": result.protocol, "settings": settings,
+            "n_materials": n_materials, **result.summary(),
+            "best_params_most_chosen": result.best_params}  # fmt: skip
 
 
 def _significance(results: pd.DataFrame, folds: pd.DataFrame, reference: str) -> pd.DataFrame:
@@ -446,6 +441,6 @@ def _significance(results: pd.DataFrame, folds: pd.DataFrame, reference: str) ->
                                          int(paired["n_train"].mean()),
                                          int(paired["n_test"].mean()))  # fmt: skip
         where = ((results["model"] == model) & (results["representation"] == representation)
-                 & (results["protocol"] == "nested"))  # fmt: skip
+                 & (results["protocol"] == NESTED))  # fmt: skip
         results.loc[where, ["t_vs_reference", "p_vs_reference"]] = (t, p)
     return results

@@ -10,15 +10,21 @@ order, and alone writes MLflow.
   ``dask scheduler`` on one machine and ``dask worker tcp://host:8786`` on each of the others,
   each with this package installed), or, without an address, a ``LocalCluster`` of ``n_jobs``
   single-threaded worker processes on this machine, started and closed by the run.
+
+With a ``cache`` folder every finished unit is kept on disk under a key made of its function,
+its arguments (the feature arrays by content) and the code and library versions that compute
+it; a run interrupted (or repeated) takes the units it finds there and computes only the rest.
+Changing a grid, a table or the selection code changes the keys, so nothing stale is reused.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-__all__ = ["BACKENDS", "executor"]
+__all__ = ["BACKENDS", "UnitCache", "executor"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,15 +36,106 @@ Run = Callable[[Sequence[tuple[Callable, tuple]]], Iterator]
 
 
 @contextmanager
-def executor(backend: str = "processes", n_jobs: int = 1, address: str | None = None):
-    """A context giving ``run(calls)`` for the backend; see the module docstring."""
+def executor(backend: str = "processes", n_jobs: int = 1, address: str | None = None, cache=None):
+    """A context giving ``run(calls)`` for the backend; see the module docstring. ``cache``:
+    a folder (``UnitCache``) that keeps finished units, or None."""
+    kept = (lambda run: run) if cache is None else UnitCache(cache).wrap
     if backend == "processes":
-        yield lambda calls: _local(calls, n_jobs)
+        yield kept(lambda calls: _local(calls, n_jobs))
     elif backend == "dask":
         with _dask_client(address, n_jobs) as client:
-            yield lambda calls: _on_dask(client, calls)
+            yield kept(lambda calls: _on_dask(client, calls))
     else:
         raise ValueError(f"unknown parallel backend {backend!r}; known: {list(BACKENDS)}")
+
+
+class UnitCache:
+    """Finished units of work kept in a folder, one file per unit (written whole, then renamed
+    into place, so an interrupted write leaves no half file)."""
+
+    SOURCES = ("model_selection", "search", "splits", "two_stage")  # what computes a unit
+
+    def __init__(self, folder):
+        from pathlib import Path
+
+        self.folder = Path(folder)
+
+    def key(self, function: Callable, args: tuple, digests: dict | None = None) -> str:
+        """The unit's name in the folder. ``digests``: array hashes to reuse between calls."""
+        from joblib import hash as content_hash
+
+        digests = {} if digests is None else digests
+
+        def digest(value):  # big arrays hashed once per run, by content
+            if getattr(value, "nbytes", 0) > 100_000:
+                if id(value) not in digests:
+                    digests[id(value)] = (value, content_hash(value))
+                return digests[id(value)][1]
+            return value
+
+        described = (function.__module__, function.__qualname__, [digest(a) for a in args])
+        return content_hash((described, _code_version(self.SOURCES)))
+
+    def wrap(self, run):
+        """``run`` that takes finished units from the folder and keeps new ones there."""
+
+        def cached_run(calls):
+            digests: dict = {}
+            keys = [self.key(function, args, digests) for function, args in calls]
+            found = {i: self.folder / f"{k}.pkl" for i, k in enumerate(keys)}
+            found = {i: path for i, path in found.items() if path.exists()}
+            todo = [i for i in range(len(calls)) if i not in found]
+            if found:
+                logger.info("%d of %d units of work taken from %s", len(found), len(calls),
+                            self.folder)  # fmt: skip
+            fresh = run([calls[i] for i in todo])
+            for i, key in enumerate(keys):
+                value = self._load(found[i]) if i in found else _MISSING
+                if value is _MISSING:
+                    value = next(fresh) if i not in found else calls[i][0](*calls[i][1])
+                    self._save(key, value)
+                yield value
+
+        return cached_run
+
+    def _load(self, path):
+        import joblib
+
+        try:
+            return joblib.load(path)
+        except Exception as error:  # noqa: BLE001  (a damaged file is recomputed, not trusted)
+            logger.warning("Recomputing the unit in %s: it could not be read (%s)", path, error)
+            return _MISSING
+
+    def _save(self, key: str, value) -> None:
+        import os
+
+        import joblib
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        part = self.folder / f"{key}.{os.getpid()}.part"
+        joblib.dump(value, part)
+        os.replace(part, self.folder / f"{key}.pkl")
+
+
+_MISSING = object()
+
+
+@functools.cache
+def _code_version(modules: tuple[str, ...]) -> str:
+    """The selection code and the libraries it computes with: a unit cached by other code is
+    not reused."""
+    import importlib
+    import inspect
+
+    import numpy
+    import scipy
+    import sklearn
+    from joblib import hash as content_hash
+
+    sources = [inspect.getsource(importlib.import_module(f"atomdl.evaluation.{name}"))
+               for name in modules]  # fmt: skip
+    return content_hash((sources, sklearn.__version__, numpy.__version__, scipy.__version__))
 
 
 def _local(calls, n_jobs: int) -> Iterator:

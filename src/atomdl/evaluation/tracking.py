@@ -28,13 +28,13 @@ def embedding_scores(metrics: pd.DataFrame) -> dict[str, dict]:
 
 
 def log_selection_run(
-    labels: dict[str, str], grid, result, paper: dict | None, protocol: str, log_model: bool = True
+    labels: dict[str, str], grid, result, paper=None, protocol: str = "", log_model: bool = True
 ) -> None:
     """A nested run for one task x representation x model: its grid, the chosen parameters,
     per-fold (step = outer fold) and summary metrics, the parity plot, and the model refitted
-    on all data (cloudpickle, explicit requirements). ``paper``: the paper protocol's outcome,
-    which holds the refitted model; without it (``paper=False``) there are no ``paper_``
-    metrics and no refitted model."""
+    on all data (cloudpickle, explicit requirements). ``result``, ``paper``: the ``CVResult``s
+    of the nested and the paper protocol; the paper's holds the refitted model. Without it
+    (``paper=False``) there are no ``paper_`` metrics and no refitted model."""
     if mlflow.active_run() is None:
         return
     from mlflow.entities import Metric
@@ -49,7 +49,7 @@ def log_selection_run(
             "best_params_per_fold": json.dumps(sorted(set(result.folds["best_params"]))),
         }
         if paper is not None:
-            params["best_params_refit"] = paper["best_params"]
+            params["best_params_refit"] = paper.best_params
         mlflow.log_params(params)
         now = int(time.time() * 1000)
         fold_metrics = [
@@ -60,14 +60,12 @@ def log_selection_run(
         mlflow.MlflowClient().log_batch(run.info.run_id, metrics=fold_metrics)
         mlflow.log_metrics(result.summary())
         if paper is not None:
-            mlflow.log_metrics(
-                {f"paper_{k}": v for k, v in paper.items() if k.endswith(("_mean", "_std"))}
-            )
+            mlflow.log_metrics({f"paper_{k}": v for k, v in paper.summary().items()})
         mlflow.log_text(result.folds.to_csv(index=False), "folds.csv")
         averaged = result.predictions.groupby("material_id")[["target", "prediction"]].mean()
         mlflow.log_figure(parity_figure(averaged, f"{name}: out-of-fold"), "parity.png")
         if log_model and paper is not None:
-            log_refitted_model(paper["estimator"])
+            log_refitted_model(paper.estimator)
 
 
 def log_refitted_model(estimator) -> None:

@@ -55,8 +55,13 @@ def test_model_selection_on_the_real_janus_and_expt_gap_data(make_project, c2db_
     )
     bootstrap_project(project)
     pipelines = ["ingestion", "release", "representations", "featurization", "model_selection"]
-    with KedroSession.create(project_path=project, runtime_params=SMALL) as session:
+    kept = project / "data" / "05_model_input" / "model_selection_units"
+    params = SMALL | {"model_selection": SMALL["model_selection"] | {"unit_cache": str(kept)}}
+    with KedroSession.create(project_path=project, runtime_params=params) as session:
         session.run(pipeline_names=pipelines)
+    # every outer fold and paper run of every representation x model, kept for a resume
+    units = len(REPRESENTATIONS) * len(MODELS) * ((2 * 5 + 1) + (5 + 1))
+    assert len(list(kept.glob("*.pkl"))) == units
     reports = project / "data" / "08_reporting"
 
     results = pd.read_csv(latest_version(reports / "janus_cv_results.csv"))

@@ -71,7 +71,7 @@ def select_models(
         n_splits=outer["splits"], n_repeats=outer["repeats"], seed=outer["seed"],
         inner_splits=options["inner_splits"], on_result=track,
         backend=parallel.get("backend", "processes"), n_jobs=parallel.get("n_jobs", 1),
-        address=parallel.get("address"), splitter=splitter,
+        address=parallel.get("address"), splitter=splitter, cache=options.get("unit_cache"),
     )  # fmt: skip
     results = comparison.results.copy()
     results.insert(0, "task", task)
