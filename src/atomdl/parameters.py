@@ -152,6 +152,7 @@ class _Task(_Block):
         None  # this task's models; None: model_selection.models
     )
     outer: _Outer = _Outer()
+    paper_protocol: bool = True  # the paper's optimistic protocol beside nested CV
     grids: dict[Literal[MODEL_NAMES], Grid | list[Grid]] = {}
 
 

@@ -127,9 +127,8 @@ def _kernel_ridge_scores(points, seed, X_train, y_train, X_test, y_test, scores)
     kernels = _SplitKernels(X_train, X_test)
     for shared, members in _groups(points, "model__alpha"):
         settings = KernelRidge().set_params(**_unprefixed(shared))
-        gamma = 1.0 / X_train.shape[1] if settings.gamma is None else settings.gamma  # its None
         kernel_train, kernel_test = kernels.pair(
-            settings.kernel, gamma, settings.degree, settings.coef0, settings.kernel_params
+            settings.kernel, settings.gamma, settings.degree, settings.coef0, settings.kernel_params
         )
         for i in members:
             alpha = points[i].get("model__alpha", settings.alpha)
@@ -192,7 +191,8 @@ class _SplitKernels:
         self._products = self._distances = None
 
     def pair(self, kernel, gamma, degree, coef0, extra=None) -> tuple[np.ndarray, np.ndarray]:
-        """(training x training, test x training) kernels of one kernel setting."""
+        """(training x training, test x training) kernels of one kernel setting; ``gamma`` None
+        means what it means to ``pairwise_kernels`` (1 / features for RBF and polynomial)."""
         if not self.handles(kernel) or extra:
             from sklearn.metrics.pairwise import pairwise_kernels
 
@@ -202,7 +202,7 @@ class _SplitKernels:
                                  **(extra or params))
                 for X in (self.X_train, self.X_test)
             )  # fmt: skip
-        gamma = float(gamma)
+        gamma = 1.0 / self.X_train.shape[1] if gamma is None else float(gamma)
         if kernel == "rbf":
             return tuple(_rbf(d, gamma) for d in self.distances())
         products = self.products()

@@ -59,3 +59,10 @@ def test_the_pipeline_names_the_task_and_foreign_tables_are_refused():
     assert names == {"select_janus_models", "select_expt_gap_models"}
     with pytest.raises(ValueError, match="feature tables of task 'toy' expected"):
         select_models({"toy__atom_dl": _table(3), "other__magpie": _table(3)}, OPTIONS, "toy")
+
+
+def test_a_task_can_leave_the_paper_protocol_out():
+    options = {**OPTIONS, "tasks": {"toy": {**OPTIONS["tasks"]["toy"], "paper_protocol": False}}}
+    results, folds, *_ = select_models({"toy__atom_dl": _table(3)}, options, task="toy")
+    assert results["protocol"].tolist() == ["nested", "nested"]
+    assert len(folds) == 2 * 4 * 2

@@ -70,6 +70,7 @@ def select_models(
         reference=options["reference"],
         n_splits=outer["splits"], n_repeats=outer["repeats"], seed=outer["seed"],
         inner_splits=options["inner_splits"], on_result=track,
+        paper=settings.get("paper_protocol", True),
         backend=parallel.get("backend", "processes"), n_jobs=parallel.get("n_jobs", 1),
         address=parallel.get("address"), splitter=splitter, cache=options.get("unit_cache"),
     )  # fmt: skip
