@@ -250,3 +250,23 @@ def test_a_nested_run_without_the_paper_protocol_is_tracked_without_its_parts(tm
         }
     finally:
         mlflow.set_tracking_uri(None)
+
+
+def test_predictions_are_averaged_over_repeats_in_one_place():
+    folds = outer_folds(LINEAR["material_id"], n_repeats=3)
+    comparison = compare_representations({"atom_dl": LINEAR, "magpie": LINEAR.iloc[4:]},
+                                         ["mean", "krr"], {"krr": KRR_GRID}, n_repeats=3,
+                                         paper=False)  # fmt: skip
+    assert len(folds) == 3 * N
+    predictions = comparison.predictions
+    table = comparison.prediction_table().set_index("material_id")
+    for (model, representation), group in predictions.groupby(["model", "representation"]):
+        expected = group.groupby("material_id")["prediction"].mean()
+        column = table[f"{model}__{representation}"]
+        np.testing.assert_array_equal(column.loc[expected.index], expected)
+        assert column.isna().sum() == (4 if representation == "magpie" else 0)
+    nested = nested_cv(LINEAR, "krr", KRR_GRID, folds)
+    averaged = nested.averaged().set_index("material_id")
+    assert len(averaged) == N
+    by_hand = nested.predictions.groupby("material_id")[["target", "prediction"]].mean()
+    np.testing.assert_array_equal(averaged.loc[by_hand.index].to_numpy(), by_hand.to_numpy())

@@ -28,6 +28,7 @@ __all__ = [
     "MODELS",
     "CVResult",
     "Comparison",
+    "averaged_over_repeats",
     "compare_representations",
     "corrected_resampled_ttest",
     "describe_protocol",
@@ -136,10 +137,22 @@ class CVResult:
             )
         return out
 
+    def averaged(self) -> pd.DataFrame:
+        """Each material's out-of-fold prediction averaged over the repeats."""
+        return averaged_over_repeats(self.predictions)
+
     @property
     def best_params(self) -> str:
         """The parameters chosen most often over the folds (JSON)."""
         return pd.Series(self.folds["best_params"]).mode().iloc[0]
+
+
+def averaged_over_repeats(predictions: pd.DataFrame, labels: Sequence[str] = ()) -> pd.DataFrame:
+    """Out-of-fold predictions (and targets) averaged over the repeats: one row per ``labels``
+    (model, representation, ...) x material, in the order they first appear."""
+    columns = ["target", "prediction"]
+    grouped = predictions.groupby([*labels, "material_id"], sort=False)[columns]
+    return grouped.mean().reset_index()
 
 
 def _result(protocol, parts, outcomes, ids, target, estimator=None) -> CVResult:
@@ -312,11 +325,9 @@ class Comparison:
         """Table 4 for every material: the target and each model x representation's
         out-of-fold prediction, averaged over the repeats."""
         targets = self.predictions.drop_duplicates("material_id")[["material_id", "target"]]
-        wide = (
-            self.predictions.groupby(["material_id", "model", "representation"])["prediction"]
-            .mean()
-            .unstack(["model", "representation"])
-        )
+        averaged = averaged_over_repeats(self.predictions, ["model", "representation"])
+        wide = averaged.pivot(index="material_id", columns=["model", "representation"],
+                              values="prediction")  # fmt: skip
         wide.columns = [f"{model}__{representation}" for model, representation in wide.columns]
         return targets.merge(wide.reset_index(), on="material_id", how="left")
 

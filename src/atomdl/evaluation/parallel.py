@@ -114,7 +114,7 @@ class UnitCache:
 
         self.folder.mkdir(parents=True, exist_ok=True)
         part = self.folder / f"{key}.{os.getpid()}.part"
-        joblib.dump(value, part)
+        joblib.dump(value, part, compress=3)  # a paper-protocol unit holds its refitted model
         os.replace(part, self.folder / f"{key}.pkl")
 
 

@@ -62,8 +62,8 @@ def log_selection_run(
         if paper is not None:
             mlflow.log_metrics({f"paper_{k}": v for k, v in paper.summary().items()})
         mlflow.log_text(result.folds.to_csv(index=False), "folds.csv")
-        averaged = result.predictions.groupby("material_id")[["target", "prediction"]].mean()
-        mlflow.log_figure(parity_figure(averaged, f"{name}: out-of-fold"), "parity.png")
+        figure = parity_figure(result.averaged(), f"{name}: out-of-fold")
+        mlflow.log_figure(figure, "parity.png")
         if log_model and paper is not None:
             log_refitted_model(paper.estimator)
 

@@ -95,16 +95,12 @@ def select_models(
 
 def _figures(task: str, results: pd.DataFrame, oof: pd.DataFrame) -> dict:
     from atomdl.evaluation.figures import mae_bar_chart, parity_grid
+    from atomdl.evaluation.model_selection import averaged_over_repeats
 
     nested = results.loc[results["protocol"] == "nested"]
     baseline = nested.loc[nested["model"] == "mean", "mae_mean"]
     learned = nested.loc[nested["model"] != "mean"]
-    averaged = (
-        oof.loc[oof["model"] != "mean"]
-        .groupby(["model", "representation", "material_id"], sort=False)[["target", "prediction"]]
-        .mean()
-        .reset_index()
-    )
+    averaged = averaged_over_repeats(oof.loc[oof["model"] != "mean"], ["model", "representation"])
     return {
         f"{task}_mae_by_model": mae_bar_chart(
             learned, f"{task}: MAE by model and representation (nested CV)",
