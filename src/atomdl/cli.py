@@ -43,7 +43,8 @@ def _run(verbose: bool = False, **kwargs):
             "\nInterrupted"
             + (f": MLflow run {ended} marked KILLED" if ended else "")
             + ". Run the same command again to go on: finished pretraining epochs are kept in "
-            "the checkpoint until every output is saved.",
+            "the checkpoint until every output is saved, finished model-selection units in "
+            "model_selection.unit_cache.",
             err=True,
         )
         sys.exit(130)
