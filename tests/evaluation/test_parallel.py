@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from atomdl.evaluation.model_selection import compare_representations
-from atomdl.evaluation.parallel import executor
+from atomdl.evaluation.parallel import UnitCache, executor
 
 RNG = np.random.default_rng(5)
 N = 45
@@ -99,7 +99,7 @@ def test_an_interrupted_run_resumes_with_the_units_it_finished(tmp_path):
     assert CALLS == []
 
 
-def test_other_inputs_or_a_damaged_file_are_computed_again(tmp_path, caplog):
+def test_other_inputs_or_code_or_a_damaged_file_are_computed_again(tmp_path, caplog, monkeypatch):
     weights = np.ones(20_000)
     with executor("processes", 1, cache=tmp_path) as run:
         list(run(_units(weights, [1, 2])))
@@ -107,6 +107,12 @@ def test_other_inputs_or_a_damaged_file_are_computed_again(tmp_path, caplog):
     with executor("processes", 1, cache=tmp_path) as run:
         changed = list(run(_units(weights * 2, [1, 2])))
     assert CALLS == [1, 2] and changed == [1 + 40_000.0, 4 + 40_000.0]
+    monkeypatch.setattr(UnitCache, "code_version", classmethod(lambda cls: "edited selection code"))
+    CALLS.clear()
+    with executor("processes", 1, cache=tmp_path) as run:
+        list(run(_units(weights, [1, 2])))
+    assert CALLS == [1, 2]  # units computed by other code are not reused
+    monkeypatch.undo()
     for kept in tmp_path.glob("*.pkl"):
         kept.write_bytes(b"not a pickle")
     CALLS.clear()

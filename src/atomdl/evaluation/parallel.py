@@ -19,7 +19,6 @@ Changing a grid, a table or the selection code changes the keys, so nothing stal
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -60,11 +59,15 @@ class UnitCache:
 
         self.folder = Path(folder)
 
-    def key(self, function: Callable, args: tuple, digests: dict | None = None) -> str:
-        """The unit's name in the folder. ``digests``: array hashes to reuse between calls."""
+    def key(
+        self, function: Callable, args: tuple, digests: dict | None = None, version=None
+    ) -> str:
+        """The unit's name in the folder. ``digests``: array hashes to reuse between calls;
+        ``version``: the code version, when already taken (``code_version``)."""
         from joblib import hash as content_hash
 
         digests = {} if digests is None else digests
+        version = self.code_version() if version is None else version
 
         def digest(value):  # big arrays hashed once per run, by content
             if getattr(value, "nbytes", 0) > 100_000:
@@ -74,14 +77,15 @@ class UnitCache:
             return value
 
         described = (function.__module__, function.__qualname__, [digest(a) for a in args])
-        return content_hash((described, _code_version(self.SOURCES)))
+        return content_hash((described, version))
 
     def wrap(self, run):
         """``run`` that takes finished units from the folder and keeps new ones there."""
 
         def cached_run(calls):
             digests: dict = {}
-            keys = [self.key(function, args, digests) for function, args in calls]
+            version = self.code_version()  # read once per run: edits made later do not count
+            keys = [self.key(function, args, digests, version) for function, args in calls]
             found = {i: self.folder / f"{k}.pkl" for i, k in enumerate(keys)}
             found = {i: path for i, path in found.items() if path.exists()}
             todo = [i for i in range(len(calls)) if i not in found]
@@ -97,6 +101,22 @@ class UnitCache:
                 yield value
 
         return cached_run
+
+    @classmethod
+    def code_version(cls) -> str:
+        """The selection code and the libraries it computes with: a unit cached by other code
+        is not reused."""
+        import importlib
+        import inspect
+
+        import numpy
+        import scipy
+        import sklearn
+        from joblib import hash as content_hash
+
+        sources = [inspect.getsource(importlib.import_module(f"atomdl.evaluation.{name}"))
+                   for name in cls.SOURCES]  # fmt: skip
+        return content_hash((sources, sklearn.__version__, numpy.__version__, scipy.__version__))
 
     def _load(self, path):
         import joblib
@@ -119,23 +139,6 @@ class UnitCache:
 
 
 _MISSING = object()
-
-
-@functools.cache
-def _code_version(modules: tuple[str, ...]) -> str:
-    """The selection code and the libraries it computes with: a unit cached by other code is
-    not reused."""
-    import importlib
-    import inspect
-
-    import numpy
-    import scipy
-    import sklearn
-    from joblib import hash as content_hash
-
-    sources = [inspect.getsource(importlib.import_module(f"atomdl.evaluation.{name}"))
-               for name in modules]  # fmt: skip
-    return content_hash((sources, sklearn.__version__, numpy.__version__, scipy.__version__))
 
 
 def _local(calls, n_jobs: int) -> Iterator:
