@@ -71,7 +71,7 @@ def test_the_same_scores_choice_and_refitted_model_as_grid_search(model):
     np.testing.assert_array_equal(found.predict(X[:9]), expected.predict(X[:9]))
 
 
-def test_svr_kernels_libsvm_has_no_shared_form_of_are_fitted_as_svr_fits_them():
+def test_svr_kernels_not_shared_here_are_fitted_by_svr_itself():
     grid = prefixed_grid(
         [
             {"kernel": ["sigmoid"], "C": [0.1, 1.0], "gamma": ["scale", 0.01]},
