@@ -6,10 +6,11 @@ from graphlib import CycleError, TopologicalSorter
 
 import pytest
 
-#: The order kedro viz draws (docs/architecture.md): pretraining's stage, then the downstream one.
+#: The order kedro viz draws (docs/architecture.md): pretraining's stage, the downstream one,
+#: then model selection's choice and the predictions made with it.
 EXPECTED_ORDER = [
     "raw", "intermediate", "primary", "model_input", "models", "model_output", "feature",
-    "reporting",
+    "selection", "prediction", "reporting",
 ]  # fmt: skip
 
 

@@ -185,6 +185,32 @@ class ModelSelection(_Block):
     tasks: dict[Literal["janus", "expt_gap"], _Task] = {}
 
 
+class _PredictionChoice(_Block):
+    representation: str = "best"  # a representation's name, or the best nested-CV row's
+    model: Literal["best", *MODEL_NAMES] = "best"
+
+
+class _ClassifierCV(_Block):
+    splits: Annotated[int, Field(ge=2)] = 5
+    repeats: PositiveInt = 5
+    seed: NonNegativeInt = 0
+
+
+class _Screening(_Block):
+    metals: list[str] | None = None  # None: the d block of periods 4-6
+    outer: list[str]
+    prototypes: list[Literal["2H", "1T"]]
+    classifier_cv: _ClassifierCV = _ClassifierCV()
+
+
+class Prediction(_Block):
+    tasks: dict[Literal["janus", "expt_gap"], _PredictionChoice] = {}
+    uncertainty_folds: Annotated[int, Field(ge=2)] = 5
+    seed: NonNegativeInt = 0
+    janus_classifier_grid: Grid = {}
+    janus_screening: _Screening
+
+
 #: The parameter blocks checked, by their top-level key.
 BLOCKS: dict[str, type[_Block]] = {
     "ingestion": Ingestion,
@@ -193,6 +219,7 @@ BLOCKS: dict[str, type[_Block]] = {
     "embedding_analysis": EmbeddingAnalysis,
     "featurization": Featurization,
     "model_selection": ModelSelection,
+    "prediction": Prediction,
 }
 
 

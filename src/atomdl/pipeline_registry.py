@@ -12,6 +12,7 @@ from atomdl.pipelines import (
     featurization,
     ingestion,
     model_selection,
+    prediction,
     pretraining,
     representations,
 )
@@ -26,16 +27,17 @@ PIPELINES = (
     embedding_analysis,
     featurization,
     model_selection,
+    prediction,
 )
 
 logger = logging.getLogger(__name__)
 
 
 def register_pipelines() -> dict[str, Pipeline]:
-    """The six pipelines, ``janus`` (every node that needs the C2DB export), ``release`` (the
+    """The seven pipelines, ``janus`` (every node that needs the C2DB export), ``release`` (the
     committed pretrained release in place of a training run) and the default.
 
-    Without the C2DB export, the default and the six pipelines leave out the Janus nodes (so
+    Without the C2DB export, the default and the seven pipelines leave out the Janus nodes (so
     every command the project suggests runs on the embedded data alone), and ``janus`` keeps
     them: asking for it fails at the start, saying where to put the file.
     """

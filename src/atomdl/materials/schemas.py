@@ -73,10 +73,16 @@ def _number(*checks, required: bool = True, nullable: bool = False):
     return pa.Column(float, [_finite(), *checks], required=required, nullable=nullable)
 
 
-def _text(*, unique: bool = False, nullable: bool = False):
+def _text(*, unique: bool = False, nullable: bool = False, required: bool = True):
     import pandera.pandas as pa
 
-    return pa.Column(None, nullable=nullable, unique=unique, report_duplicates="exclude_first")
+    return pa.Column(
+        None,
+        nullable=nullable,
+        unique=unique,
+        report_duplicates="exclude_first",
+        required=required,
+    )
 
 
 @dataclass(frozen=True)
@@ -224,4 +230,21 @@ C2DB_JANUS = TableSchema(
 )
 
 #: By the name a catalog entry gives (``atomdl.datasets.RawTableDataset``).
-SCHEMAS = {"oqmd_formulas": OQMD_FORMULAS, "expt_gap": EXPT_GAP, "c2db_export": C2DB_JANUS}
+#: Materials to predict (``atomdl.prediction``): formulas, or Janus M/X/Y (or an MXY formula)
+#: with a prototype. Other columns are carried through to the predictions.
+FORMULAS_TO_PREDICT = TableSchema("the formulas to predict", lambda: {"formula": _text()})
+JANUS_TO_PREDICT = TableSchema(
+    "the Janus materials to predict",
+    lambda: {
+        "prototype": _text(),
+        **{c: _text(required=False) for c in ("m", "x", "y", "formula")},
+    },
+)
+
+SCHEMAS = {
+    "oqmd_formulas": OQMD_FORMULAS,
+    "expt_gap": EXPT_GAP,
+    "c2db_export": C2DB_JANUS,
+    "formulas_to_predict": FORMULAS_TO_PREDICT,
+    "janus_to_predict": JANUS_TO_PREDICT,
+}

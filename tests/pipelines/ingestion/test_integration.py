@@ -21,6 +21,8 @@ def _embedded(c2db=None):
     raw = {
         "oqmd_formulas.csv.gz": EMBEDDED / "oqmd_formulas.csv.gz",
         "matbench_expt_gap.csv": EMBEDDED / "matbench_expt_gap.csv",
+        "materials_to_predict.csv": EMBEDDED / "materials_to_predict.csv",
+        "janus_to_predict.csv": EMBEDDED / "janus_to_predict.csv",
     }
     if c2db is not None:
         raw["c2db_table_export.csv"] = c2db
@@ -154,7 +156,7 @@ def test_default_run_leaves_out_janus_work_without_the_export(make_project):
     assert mlflow.active_run() is None  # the next session in this process starts clean
 
 
-def test_registry_lists_the_six_pipelines(make_project):
+def test_registry_lists_the_seven_pipelines(make_project):
     from kedro.framework.project import pipelines
     from kedro.framework.startup import bootstrap_project
 
@@ -166,6 +168,7 @@ def test_registry_lists_the_six_pipelines(make_project):
         "embedding_analysis",
         "featurization",
         "model_selection",
+        "prediction",
         "janus",
         "release",
         "__default__",
@@ -188,6 +191,10 @@ def test_registry_lists_the_six_pipelines(make_project):
         "build_janus_table",
         "featurize_janus",
         "select_janus_models",
+        "fit_janus_predictor",
+        "serve_janus_predictor",
+        "predict_janus_band_gaps",
+        "screen_janus_candidates",
     }
 
 
@@ -227,7 +234,7 @@ def test_readme_main_job_runs_on_the_embedded_data_alone(make_project):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     log = done.stdout + done.stderr
-    assert "leave out the 4 Janus nodes" in log
+    assert "leave out the 8 Janus nodes" in log
     assert "OQMD: 341700 rows in, 341045 accepted, 655 rejected" in log
     assert (project / "data" / "03_primary" / "oqmd_compositions.parquet").exists()
     assert not (project / "data" / "03_primary" / "janus_materials.parquet").exists()
@@ -236,3 +243,14 @@ def test_readme_main_job_runs_on_the_embedded_data_alone(make_project):
     nested = _mlflow_runs(project, nested=True)
     assert len(nested) == 36 and {status for _, status in nested} == {"FINISHED"}
     assert "1 repeats" in log  # the CPU protocol says what it is
+    # prediction: the example table, by the best expt_gap row, its pyfunc model in the run
+    predictions = pd.read_csv(
+        latest_version(project / "data" / "07_model_output" / "expt_gap_band_gap_predictions.csv")
+    )
+    assert len(predictions) == 12 and predictions["predicted_band_gap"].between(0, 10).all()
+    assert predictions["uncertainty"].gt(0).all() and "note" in predictions.columns
+    with sqlite3.connect(project / "mlflow.db") as db:
+        (models,) = db.execute(
+            "select name from logged_models where name like '%band_gap_model'"
+        ).fetchall()
+    assert models == ("expt_gap_band_gap_model",)

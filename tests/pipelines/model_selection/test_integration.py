@@ -1,4 +1,5 @@
-"""featurization -> model_selection through a KedroSession on the real data, reduced repeats."""
+"""featurization -> model_selection -> prediction through a KedroSession on the real data,
+reduced repeats."""
 
 import sqlite3
 
@@ -39,6 +40,11 @@ SMALL = {
             },
         }
     },
+    "prediction": {
+        "uncertainty_folds": 3,
+        "janus_classifier_grid": {"n_estimators": [30], "max_features": ["sqrt"]},
+        "janus_screening": {"classifier_cv": {"splits": 5, "repeats": 1, "seed": 0}},
+    },
 }
 
 
@@ -51,10 +57,14 @@ def test_model_selection_on_the_real_janus_and_expt_gap_data(make_project, c2db_
             "oqmd_formulas.csv.gz": EMBEDDED / "oqmd_formulas.csv.gz",
             "matbench_expt_gap.csv": EMBEDDED / "matbench_expt_gap.csv",
             "c2db_table_export.csv": c2db_export_path,
+            "materials_to_predict.csv": EMBEDDED / "materials_to_predict.csv",
+            "janus_to_predict.csv": EMBEDDED / "janus_to_predict.csv",
         }
     )
     bootstrap_project(project)
-    pipelines = ["ingestion", "release", "representations", "featurization", "model_selection"]
+    pipelines = [
+        "ingestion", "release", "representations", "featurization", "model_selection", "prediction",
+    ]  # fmt: skip
     kept = project / "data" / "05_model_input" / "model_selection_units"
     params = SMALL | {"model_selection": SMALL["model_selection"] | {"unit_cache": str(kept)}}
     with KedroSession.create(project_path=project, runtime_params=params) as session:
@@ -120,6 +130,7 @@ def test_model_selection_on_the_real_janus_and_expt_gap_data(make_project, c2db_
         ).fetchone()[0]
         params = dict(db.execute("select key, value from params where run_uuid=?", (krr,)))
     assert len(parent) == 1 and len(runs) == 1 + 2 * len(REPRESENTATIONS) * len(MODELS)
+    _check_predictions(project)
     assert {"mae_mean", "mae_std", "rmse_mean", "r2_mean", "paper_mae_mean"} <= metrics
     assert steps == 10 and '"degree": [1, 2]' in params["grid"]
     mlflow.set_tracking_uri(f"sqlite:///{project / 'mlflow.db'}")
@@ -129,3 +140,35 @@ def test_model_selection_on_the_real_janus_and_expt_gap_data(make_project, c2db_
     assert [name for name, _ in model.steps] == ["scale", "model"]
     artifacts = mlflow.MlflowClient().list_artifacts(krr)
     assert {"parity.png", "folds.csv"} <= {a.path for a in artifacts}  # the model: loaded above
+
+
+def _check_predictions(project):
+    """The prediction pipeline's outputs: the example tables predicted by each task's best
+    nested-CV row, the Janus screen, both models served from the run."""
+    output, reports = project / "data" / "07_model_output", project / "data" / "08_reporting"
+    selection = pd.read_csv(latest_version(output / "janus_selection_results.csv"))
+    nested = selection.loc[(selection["protocol"] == "nested") & (selection["model"] != "mean")]
+    best = nested.sort_values("mae_mean").iloc[0]
+    with sqlite3.connect(project / "mlflow.db") as db:
+        params = dict(db.execute("select key, value from params where key like 'prediction.%'"))
+        served = db.execute("select name from logged_models where name like '%band_gap_model'")
+        models = {name for (name,) in served}
+    assert params["prediction.janus.representation"] == best["representation"]
+    assert params["prediction.janus.model"] == best["model"]
+    assert models == {"janus_band_gap_model", "expt_gap_band_gap_model"}
+
+    janus = pd.read_csv(latest_version(output / "janus_band_gap_predictions.csv"))
+    assert list(janus["formula"]) == ["MoSSe", "MoSTe", "WSSe", "WSeTe", "ZrSSe", "HfSSe", "PtSSe"]
+    assert janus.set_index("formula").loc["PtSSe", "unseen_elements"] == "Pt"
+    assert janus.loc[0, "known_target"] == pytest.approx(1.453)  # MoSSe 2H in C2DB
+    expt = pd.read_csv(latest_version(output / "expt_gap_band_gap_predictions.csv"))
+    assert len(expt) == 12 and expt["predicted_band_gap"].ge(0).all()
+    assert len(pd.read_csv(latest_version(reports / "expt_gap_prediction_rejects.csv"))) == 0
+
+    screen = pd.read_csv(latest_version(output / "janus_screening.csv"))
+    assert len(screen) == 1572 and screen["rank"].is_monotonic_increasing
+    assert screen.loc[~screen["called_gapped"], "predicted_band_gap"].isna().all()
+    folds = pd.read_csv(latest_version(reports / "janus_classifier_cv_folds.csv"))
+    assert len(folds) == 5 and folds["roc_auc"].mean() > 0.8
+    heat = latest_version(reports / "janus_screening_figures_png") / "janus_screening_heatmap.png"
+    assert heat.read_bytes().startswith(b"\x89PNG")

@@ -36,7 +36,7 @@ OPTIONS = {
 
 def test_select_models_keeps_a_material_the_reference_set_aside():
     atom_dl = _table(3).iloc[1:].reset_index(drop=True)  # m00 set aside by the reference
-    results, folds, table4, markdown, png, svg = select_models(
+    results, folds, table4, markdown, png, svg, selection = select_models(
         {"toy__atom_dl": atom_dl, "toy__magpie": _table(3)}, OPTIONS, task="toy"
     )
     assert len(results) == 2 * 2 * 2 and results["task"].eq("toy").all()
@@ -48,6 +48,7 @@ def test_select_models_keeps_a_material_the_reference_set_aside():
     assert markdown.startswith("Settings: nested CV: outer 4-fold x 2 repeats, inner 3-fold")
     assert set(png) == {"toy_mae_by_model.png", "toy_parity.png"}
     assert set(svg) == {"toy_mae_by_model.svg", "toy_parity.svg"}
+    assert selection is results  # what prediction chooses its model from
 
 
 def test_the_pipeline_names_the_task_and_foreign_tables_are_refused():

@@ -25,13 +25,14 @@ def _subsample(tables: dict, limit: int | None, seed: int) -> dict:
 
 def select_models(
     tables: dict[str, pd.DataFrame], options: dict[str, Any], task: str
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, str, dict, dict]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, str, dict, dict, pd.DataFrame]:
     """Nested CV (and the paper's protocol) for every representation x model of ``task``, each
     pair tracked as a nested MLflow run. ``tables``: the task's feature tables, keyed
     ``<task>__<representation>`` (featurization); the pipeline names the task.
 
     Returns the results table, per-fold scores, out-of-fold predictions (Table-4 style, averaged
-    over repeats), the results as Markdown, and the figures for the PNG and SVG writers.
+    over repeats), the results as Markdown, the figures for the PNG and SVG writers, and the
+    results table again for prediction to choose its model from.
     """
     from atomdl.evaluation.model_selection import (
         compare_representations,
@@ -90,6 +91,7 @@ def select_models(
         table4,
         results_markdown(results),
         *({f"{name}.{fmt}": figure for name, figure in figures.items()} for fmt in FIGURE_FORMATS),
+        results,
     )
 
 

@@ -19,6 +19,7 @@ def _task(task: str, tags: list[str]) -> Node:
             f"reporting_{task}_cv_results_markdown",
             f"reporting_{task}_model_selection_figures_png",
             f"reporting_{task}_model_selection_figures_svg",
+            f"selection_{task}_results",
         ],
         name=f"select_{task}_models",
         tags=tags,

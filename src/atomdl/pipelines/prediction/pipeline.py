@@ -1,0 +1,68 @@
+"""prediction: the chosen model of each task fitted for new materials, served as an MLflow
+pyfunc model, predicting the user's table; and the Janus candidate screen."""
+
+from functools import partial, update_wrapper
+
+from kedro.pipeline import Node, Pipeline
+
+from atomdl.pipelines.ingestion.pipeline import JANUS_TAG
+from atomdl.pipelines.prediction import nodes
+
+#: task -> the table its materials come from (ingestion).
+MATERIALS = {"expt_gap": "primary_expt_gap_compositions", "janus": "primary_janus_materials"}
+
+
+def _task(task: str, tags: list[str]) -> list[Node]:
+    fit = update_wrapper(partial(nodes.fit_predictor, task=task), nodes.fit_predictor)
+    return [
+        Node(
+            fit,
+            inputs=[
+                MATERIALS[task],
+                "feature_element_representations",
+                f"selection_{task}_results",
+                "params:prediction",
+            ],
+            outputs=[f"prediction_{task}_band_gap_predictor", f"reporting_{task}_predictor_record"],
+            name=f"fit_{task}_predictor",
+            tags=tags,
+        ),
+        Node(
+            nodes.served_model,
+            inputs=f"prediction_{task}_band_gap_predictor",
+            outputs=f"prediction_{task}_band_gap_pyfunc",
+            name=f"serve_{task}_predictor",
+            tags=tags,
+        ),
+        Node(
+            nodes.predict_materials,
+            inputs=[f"prediction_{task}_band_gap_predictor", f"raw_{task}_to_predict"],
+            outputs=[
+                f"prediction_{task}_band_gap_predictions",
+                f"reporting_{task}_prediction_rejects",
+            ],
+            name=f"predict_{task}_band_gaps",
+            tags=tags,
+        ),
+    ]
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    screening = Node(
+        nodes.screen_janus,
+        inputs=[
+            "prediction_janus_band_gap_predictor",
+            "primary_janus_materials",
+            "params:prediction",
+        ],
+        outputs=[
+            "prediction_janus_screening",
+            "reporting_janus_classifier_cv_folds",
+            "reporting_janus_screening_record",
+            "reporting_janus_screening_figures_png",
+            "reporting_janus_screening_figures_svg",
+        ],
+        name="screen_janus_candidates",
+        tags=[JANUS_TAG],
+    )
+    return Pipeline([*_task("janus", [JANUS_TAG]), screening, *_task("expt_gap", [])])
