@@ -244,6 +244,8 @@ def test_a_nested_run_without_the_paper_protocol_is_tracked_without_its_parts(tm
         assert child.data.tags["model"] == "krr" and "mae_mean" in child.data.metrics
         assert not any(k.startswith("paper_") for k in child.data.metrics)
         assert "best_params_refit" not in child.data.params
+        assert child.data.params["best_params_chosen"].endswith("(5 of 5 folds)")
+        assert "outer_fold_mae" in child.data.metrics
         assert {a.path for a in client.list_artifacts(child.info.run_id)} == {
             "folds.csv",
             "parity.png",
@@ -270,3 +272,13 @@ def test_predictions_are_averaged_over_repeats_in_one_place():
     assert len(averaged) == N
     by_hand = nested.predictions.groupby("material_id")[["target", "prediction"]].mean()
     np.testing.assert_array_equal(averaged.loc[by_hand.index].to_numpy(), by_hand.to_numpy())
+
+
+def test_chosen_parameters_read_plainly_most_chosen_first():
+    from atomdl.evaluation.tracking import chosen_params
+
+    folds = pd.Series(['{"C": 1.0, "gamma": 0.01}'] * 3 + ['{"C": 10.0, "gamma": 0.01}'] * 7)
+    assert chosen_params(folds) == (
+        "C=10.0, gamma=0.01 (7 of 10 folds); C=1.0, gamma=0.01 (3 of 10 folds)"
+    )
+    assert chosen_params(pd.Series(["{}", "{}"])) == "(fixed) (2 of 2 folds)"

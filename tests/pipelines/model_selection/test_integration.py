@@ -126,13 +126,14 @@ def test_model_selection_on_the_real_janus_and_expt_gap_data(make_project, c2db_
         krr = children["janus/atom_dl/krr"]
         metrics = {k for (k,) in db.execute("select key from metrics where run_uuid=?", (krr,))}
         steps = db.execute(
-            "select count(*) from metrics where run_uuid=? and key='fold_mae'", (krr,)
+            "select count(*) from metrics where run_uuid=? and key='outer_fold_mae'", (krr,)
         ).fetchone()[0]
         params = dict(db.execute("select key, value from params where run_uuid=?", (krr,)))
     assert len(parent) == 1 and len(runs) == 1 + 2 * len(REPRESENTATIONS) * len(MODELS)
     _check_predictions(project)
     assert {"mae_mean", "mae_std", "rmse_mean", "r2_mean", "paper_mae_mean"} <= metrics
     assert steps == 10 and '"degree": [1, 2]' in params["grid"]
+    assert params["best_params_chosen"].endswith("of 10 folds)")
     mlflow.set_tracking_uri(f"sqlite:///{project / 'mlflow.db'}")
     model = mlflow.sklearn.load_model(f"runs:/{krr}/model")
     features = janus.drop(columns=["material_id", "formula", "target"]).to_numpy()
