@@ -26,17 +26,21 @@ def logged_model(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("mlflow")
     predictor = fit_composition_predictor(_toy_compositions(), _toy_representation(), "krr", KRR)
-    mlflow.set_tracking_uri(f"sqlite:///{folder / 'mlflow.db'}")
-    try:
-        with mlflow.start_run():
-            info = mlflow.pyfunc.log_model(
-                name="band_gap_model",
-                python_model=BandGapModel(predictor),
-                code_paths=[os.path.dirname(atomdl.__file__)],
-                pip_requirements=["scikit-learn"],
-            )
-    finally:
-        mlflow.set_tracking_uri(None)
+    # a store of its own, and no experiment chosen by an earlier test in this process
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)
+        patch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)  # mlflow.set_experiment sets it
+        mlflow.set_tracking_uri(f"sqlite:///{folder / 'mlflow.db'}")
+        try:
+            with mlflow.start_run():
+                info = mlflow.pyfunc.log_model(
+                    name="band_gap_model",
+                    python_model=BandGapModel(predictor),
+                    code_paths=[os.path.dirname(atomdl.__file__)],
+                    pip_requirements=["scikit-learn"],
+                )
+        finally:
+            mlflow.set_tracking_uri(None)
     return folder, info.model_uri, predictor
 
 

@@ -166,7 +166,7 @@ def fit_composition_predictor(
 ) -> BandGapPredictor:
     """From ingestion's composition table (``row, formula, target, elements, amounts``)."""
     built = pooled_features(compositions, representation)
-    _refuse_rejects(built.rejected, representation)
+    record = _set_aside(built.rejected, representation, record)
     kept = compositions.set_index(compositions["row"].astype(str)).loc[built.table["material_id"]]
     keys = pd.Series(
         [_composition_key(e, a) for e, a in zip(kept["elements"], kept["amounts"], strict=True)]
@@ -203,7 +203,7 @@ def fit_janus_predictor(
 
     gapped = materials.loc[materials["has_gap"].astype(bool)].reset_index(drop=True)
     built = janus_features(gapped, representation)
-    _refuse_rejects(built.rejected, representation)
+    record = _set_aside(built.rejected, representation, record)
     by_uid = gapped.set_index(gapped["uid"].astype(str)).loc[built.table["material_id"]]
     keys = pd.Series(_janus_keys(by_uid))
     elements = frozenset(by_uid["m"]) | frozenset(by_uid["x"]) | frozenset(by_uid["y"])
@@ -302,13 +302,19 @@ def _fit(kind, table, keys, elements, representation, model, params, n_splits, s
     return predictor
 
 
-def _refuse_rejects(rejected: pd.DataFrame, representation: Representation) -> None:
+def _set_aside(rejected: pd.DataFrame, representation: Representation, record: dict) -> dict:
+    """Training materials the representation cannot featurize are left out, as model selection
+    left them out when it scored this row; the count goes into the predictor's record."""
+    record = dict(record or {})
+    record["training_set_aside"] = len(rejected)
     if len(rejected):
-        raise ValueError(
-            f"{representation.name} lacks elements of {len(rejected)} training materials "
-            f"(first: {rejected.iloc[0]['formula']}: {rejected.iloc[0]['reason']}); model "
-            "selection scored it on fewer materials; choose a representation that covers them"
-        )
+        logger.warning(
+            "%s lacks elements of %d training materials (first: %s: %s); fitted on the rest, as "
+            "model selection scored it",
+            representation.name, len(rejected), rejected.iloc[0]["formula"],
+            rejected.iloc[0]["reason"],
+        )  # fmt: skip
+    return record
 
 
 # ---- inputs -----------------------------------------------------------------------------
