@@ -38,7 +38,10 @@ def test_the_best_row_is_fitted_and_its_choice_recorded():
     )
     assert (predictor.model, predictor.params["alpha"], len(predictor.members)) == ("krr", 0.1, 3)
     assert tracked["params"]["prediction.expt_gap.model"] == "krr"
-    assert tracked["metrics"] == {"prediction.expt_gap.nested_cv_mae": 0.5}
+    assert tracked["metrics"] == {
+        "prediction.expt_gap.nested_cv_mae": 0.5,
+        "prediction.expt_gap.training_set_aside": 0,
+    }
     named = OPTIONS | {"tasks": {"expt_gap": {"representation": "toy", "model": "rf"}}}
     assert (
         fit_predictor(_toy_compositions(), {"toy": toy}, RESULTS, named, "expt_gap")[0].model

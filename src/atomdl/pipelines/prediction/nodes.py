@@ -62,7 +62,10 @@ def fit_predictor(
     )
     tracked = {
         "params": {f"prediction.{task}.{k}": v for k, v in record.items() if k != "mae_mean"},
-        "metrics": {f"prediction.{task}.nested_cv_mae": row["mae_mean"]},
+        "metrics": {
+            f"prediction.{task}.nested_cv_mae": row["mae_mean"],
+            f"prediction.{task}.training_set_aside": predictor.record["training_set_aside"],
+        },
     }
     return predictor, tracked
 
