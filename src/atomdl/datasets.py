@@ -277,3 +277,39 @@ class MlflowRecordDataset(AbstractDataset[dict, None]):
 
     def _describe(self) -> dict[str, Any]:
         return {}
+
+
+class BandGapModelDataset(AbstractDataset[Any, None]):
+    """A fitted band-gap predictor (``atomdl.prediction``) logged to the active MLflow run as a
+    pyfunc model named ``name``, the predictor as a compressed artifact; without a run, nothing
+    is written (a notebook that saves through the catalog opens no run)."""
+
+    def __init__(
+        self,
+        name: str,
+        code_paths: list[str] | None = None,
+        pip_requirements: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ):
+        self._name = name
+        self._code_paths = code_paths or []
+        self._pip_requirements = pip_requirements or []
+        self.metadata = metadata
+
+    def load(self) -> None:
+        raise DatasetError(
+            f"{type(self).__name__} only writes to the MLflow run; load the model with "
+            "mlflow.pyfunc.load_model"
+        )
+
+    def save(self, data: Any) -> None:
+        import mlflow
+
+        from atomdl.prediction.served import log_band_gap_model
+
+        if mlflow.active_run() is None:
+            return
+        log_band_gap_model(data, self._name, self._code_paths, self._pip_requirements)
+
+    def _describe(self) -> dict[str, Any]:
+        return {"name": self._name}

@@ -22,7 +22,7 @@ def logged_model(tmp_path_factory):
     import mlflow
 
     import atomdl
-    from atomdl.prediction.served import BandGapModel
+    from atomdl.prediction.served import log_band_gap_model
 
     folder = tmp_path_factory.mktemp("mlflow")
     predictor = fit_composition_predictor(_toy_compositions(), _toy_representation(), "krr", KRR)
@@ -33,11 +33,11 @@ def logged_model(tmp_path_factory):
         mlflow.set_tracking_uri(f"sqlite:///{folder / 'mlflow.db'}")
         try:
             with mlflow.start_run():
-                info = mlflow.pyfunc.log_model(
-                    name="band_gap_model",
-                    python_model=BandGapModel(predictor),
-                    code_paths=[os.path.dirname(atomdl.__file__)],
-                    pip_requirements=["scikit-learn"],
+                info = log_band_gap_model(
+                    predictor,
+                    "band_gap_model",
+                    [os.path.dirname(atomdl.__file__)],
+                    ["scikit-learn"],
                 )
         finally:
             mlflow.set_tracking_uri(None)

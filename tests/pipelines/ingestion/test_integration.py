@@ -192,7 +192,6 @@ def test_registry_lists_the_seven_pipelines(make_project):
         "featurize_janus",
         "select_janus_models",
         "fit_janus_predictor",
-        "serve_janus_predictor",
         "predict_janus_band_gaps",
         "screen_janus_candidates",
     }
@@ -234,7 +233,7 @@ def test_readme_main_job_runs_on_the_embedded_data_alone(make_project):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     log = done.stdout + done.stderr
-    assert "leave out the 8 Janus nodes" in log
+    assert "leave out the 7 Janus nodes" in log
     assert "OQMD: 341700 rows in, 341045 accepted, 655 rejected" in log
     assert (project / "data" / "03_primary" / "oqmd_compositions.parquet").exists()
     assert not (project / "data" / "03_primary" / "janus_materials.parquet").exists()

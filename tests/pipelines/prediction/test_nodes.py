@@ -33,11 +33,12 @@ RESULTS = pd.DataFrame(
 
 def test_the_best_row_is_fitted_and_its_choice_recorded():
     toy = _toy_representation()
-    predictor, tracked = fit_predictor(
+    predictor, tracked, served = fit_predictor(
         _toy_compositions(), {"toy": toy}, RESULTS, OPTIONS, task="expt_gap"
     )
     assert (predictor.model, predictor.params["alpha"], len(predictor.members)) == ("krr", 0.1, 3)
     assert tracked["params"]["prediction.expt_gap.model"] == "krr"
+    assert served is predictor  # what the catalog logs as the MLflow model
     assert tracked["metrics"] == {
         "prediction.expt_gap.nested_cv_mae": 0.5,
         "prediction.expt_gap.training_set_aside": 0,
@@ -54,7 +55,7 @@ def test_the_best_row_is_fitted_and_its_choice_recorded():
 def test_a_training_material_the_representation_lacks_is_counted_not_hidden():
     compositions = _toy_compositions()
     compositions.loc[0, ["formula", "elements", "amounts"]] = ["RbCl", ["Rb", "Cl"], [1.0, 1.0]]
-    predictor, _ = fit_predictor(
+    predictor, _, _ = fit_predictor(
         compositions, {"toy": _toy_representation()}, RESULTS, OPTIONS, task="expt_gap"
     )
     assert predictor.record["training_set_aside"] == 1
@@ -62,7 +63,7 @@ def test_a_training_material_the_representation_lacks_is_counted_not_hidden():
 
 
 def test_bad_rows_of_the_users_table_go_to_the_reject_report():
-    predictor, _ = fit_predictor(
+    predictor, _, _ = fit_predictor(
         _toy_compositions(), {"toy": _toy_representation()}, RESULTS, OPTIONS, task="expt_gap"
     )
     table, rejects = predict_materials(

@@ -19,10 +19,10 @@ def fit_predictor(
     cv_results: pd.DataFrame,
     options: dict[str, Any],
     task: str,
-) -> tuple[object, dict]:
+) -> tuple[object, dict, object]:
     """The task's model by configuration (``best``: the lowest nested-CV MAE), refitted on all
-    of the task's materials and on each outer training part (for the spread), and what was
-    chosen, for the MLflow run."""
+    of the task's materials and on each outer training part (for the spread); what was chosen,
+    for the MLflow run; and the predictor again, for the catalog to serve as an MLflow model."""
     from atomdl.prediction import best_row, fit_composition_predictor, fit_janus_predictor
 
     settings = options["tasks"][task]
@@ -67,14 +67,7 @@ def fit_predictor(
             f"prediction.{task}.training_set_aside": predictor.record["training_set_aside"],
         },
     }
-    return predictor, tracked
-
-
-def served_model(predictor) -> object:
-    """The predictor as an MLflow pyfunc model (featurization and model in one)."""
-    from atomdl.prediction.served import BandGapModel
-
-    return BandGapModel(predictor)
+    return predictor, tracked, predictor
 
 
 def predict_materials(predictor, materials: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -23,15 +23,12 @@ def _task(task: str, tags: list[str]) -> list[Node]:
                 f"selection_{task}_results",
                 "params:prediction",
             ],
-            outputs=[f"prediction_{task}_band_gap_predictor", f"reporting_{task}_predictor_record"],
+            outputs=[
+                f"prediction_{task}_band_gap_predictor",
+                f"reporting_{task}_predictor_record",
+                f"prediction_{task}_band_gap_pyfunc",
+            ],
             name=f"fit_{task}_predictor",
-            tags=tags,
-        ),
-        Node(
-            nodes.served_model,
-            inputs=f"prediction_{task}_band_gap_predictor",
-            outputs=f"prediction_{task}_band_gap_pyfunc",
-            name=f"serve_{task}_predictor",
             tags=tags,
         ),
         Node(
