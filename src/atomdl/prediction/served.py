@@ -52,15 +52,13 @@ def log_band_gap_model(predictor, name: str, code_paths=(), pip_requirements=())
             artifacts={"predictor": str(path)},
             code_paths=list(code_paths),
             pip_requirements=list(pip_requirements),
+            # composition models get a signature from an example; a Janus model takes either
+            # m, x, y or a formula, which one signature cannot say
             input_example=pyfunc_input_example(predictor.kind),
         )
 
 
-def pyfunc_input_example(kind: str) -> pd.DataFrame:
+def pyfunc_input_example(kind: str) -> pd.DataFrame | None:
     from atomdl.prediction.predictor import COMPOSITION
 
-    if kind == COMPOSITION:
-        return pd.DataFrame({"formula": ["GaN", "ZnO", "CsPbBr3"]})
-    return pd.DataFrame(
-        {"m": ["Mo", "W"], "x": ["S", "Se"], "y": ["Te", "Te"], "prototype": ["2H", "2H"]}
-    )
+    return pd.DataFrame({"formula": ["GaN", "ZnO", "CsPbBr3"]}) if kind == COMPOSITION else None
