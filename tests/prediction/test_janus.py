@@ -86,19 +86,15 @@ class _Recorder:
 
 def test_classifier_never_sees_the_outer_test_rows(janus_predictor, janus_materials):
     from atomdl.evaluation.splits import MaterialKFold
-    from atomdl.featurization import janus_features
+    from atomdl.prediction import gap_table
 
-    built = janus_features(
-        janus_materials.assign(g=janus_materials["has_gap"].astype(float)),
-        janus_predictor.representation,
-        target="g",
-    )
-    features = built.features.to_numpy()
-    ids = built.table["material_id"].to_numpy()
+    table, gapped, ids = gap_table(janus_materials, janus_predictor.representation)
+    features = table.to_numpy()
+    assert gapped.sum() == 93 and len(ids) == 216
     _Recorder.seen = []
     folds = evaluate_gap_classifier(
         features,
-        built.table["target"].to_numpy(),
+        gapped,
         ids,
         n_splits=5,
         n_repeats=2,

@@ -13,6 +13,7 @@ from atomdl.prediction.predictor import (
     fit_composition_predictor,
     fit_janus_predictor,
     gap_classifier,
+    gap_table,
     predict_band_gaps,
 )
 from atomdl.prediction.screening import (
@@ -34,6 +35,7 @@ __all__ = [
     "fit_composition_predictor",
     "fit_janus_predictor",
     "gap_classifier",
+    "gap_table",
     "janus_candidates",
     "predict_band_gaps",
     "rank_candidates",

@@ -42,6 +42,7 @@ __all__ = [
     "fit_composition_predictor",
     "fit_janus_predictor",
     "gap_classifier",
+    "gap_table",
     "predict_band_gaps",
 ]
 
@@ -211,12 +212,9 @@ def fit_janus_predictor(
         JANUS, built.table, keys, elements, representation, model, params, n_splits, seed, record
     )
     predictor.structures = JanusStructureModel.fit(materials)
-    everything = janus_features(
-        materials.assign(gapped=materials["has_gap"].astype(float)), representation, target="gapped"
-    )
-    features = everything.features[predictor.feature_columns].to_numpy(dtype=float)
+    features, gapped_or_not, _ = gap_table(materials, representation)
     search = gap_classifier(classifier_grid, seed)
-    predictor.classifier = search.fit(features, everything.table["target"].astype(int))
+    predictor.classifier = search.fit(features[predictor.feature_columns], gapped_or_not)
     metallic = materials.loc[~materials["has_gap"].astype(bool)]
     predictor.training = pd.concat(
         [
@@ -233,6 +231,19 @@ def fit_janus_predictor(
         ignore_index=True,
     )
     return predictor
+
+
+def gap_table(materials: pd.DataFrame, representation: Representation):
+    """Every Janus material (gapped and metallic) as the classifier sees it: the features, 1 for
+    gapped and 0 for metallic, and the material ids."""
+    built = janus_features(
+        materials.assign(gapped=materials["has_gap"].astype(float)), representation, target="gapped"
+    )
+    return (
+        built.features,
+        built.table["target"].astype(int).to_numpy(),
+        built.table["material_id"].to_numpy(),
+    )
 
 
 def gap_classifier(grid: Mapping | None = None, seed: int = 0):
@@ -336,6 +347,7 @@ def _composition_inputs(materials: pd.DataFrame, representation: Representation)
     if "formula" not in materials.columns:
         raise ValueError(f"composition input needs a 'formula' column; got {list(materials)}")
     formulas = materials["formula"].tolist()
+    # not ingestion's parse_composition_table: a table to predict may ask twice for one material
     parsed = parse_formulas(formulas)
     rejects, rows = [], []
     for row, formula in enumerate(formulas):

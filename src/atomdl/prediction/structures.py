@@ -52,28 +52,20 @@ class JanusStructureModel:
     def fit(cls, known: pd.DataFrame) -> JanusStructureModel:
         """``known``: ingestion's Janus table (``m, x, y, prototype, lattice_constant,
         cell_height``); metallic and gapped rows alike (no band gap is read)."""
+        from sklearn.linear_model import LinearRegression, Ridge
+
         radius = element_table()["covalent_radius"]
         fits = {}
         for prototype, rows in known.groupby("prototype"):
             target = rows["lattice_constant"].to_numpy(dtype=float)
             dummies = _contribution_columns(rows)
-            design = dummies.to_numpy(dtype=float)
-            centred = target - target.mean()
-            means = design.mean(axis=0)
-            x = design - means
-            coefficients = np.linalg.solve(x.T @ x + _RIDGE * np.eye(x.shape[1]), x.T @ centred)
-            intercept = float(target.mean() - means @ coefficients)
-            radii = np.c_[
-                radius[rows["m"]].to_numpy(),
-                radius[rows["x"]].to_numpy(),
-                radius[rows["y"]].to_numpy(),
-                np.ones(len(rows)),
-            ]
-            radii_coefficients = np.linalg.lstsq(radii, target, rcond=None)[0]
+            additive = Ridge(alpha=_RIDGE).fit(dummies.to_numpy(dtype=float), target)
+            radii = np.c_[radius[rows["m"]], radius[rows["x"]], radius[rows["y"]]]
+            by_radii = LinearRegression().fit(radii, target)
             fits[prototype] = _PrototypeFit(
-                dict(zip(dummies.columns, coefficients.tolist(), strict=True)),
-                intercept,
-                radii_coefficients,
+                dict(zip(dummies.columns, additive.coef_.tolist(), strict=True)),
+                float(additive.intercept_),
+                np.r_[by_radii.coef_, by_radii.intercept_],
                 float(rows["cell_height"].median()),
             )
         return cls(fits)

@@ -94,9 +94,9 @@ def screen_janus(
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict, dict, dict]:
     """Candidates not in C2DB, classified gapped or metallic, gaps of those called gapped,
     ranked; the classifier's nested-CV scores; the heat map."""
-    from atomdl.featurization import janus_features
     from atomdl.prediction import (
         evaluate_gap_classifier,
+        gap_table,
         janus_candidates,
         rank_candidates,
         screening_heatmap,
@@ -114,16 +114,12 @@ def screen_janus(
             prediction.rejected["reason"].iloc[0],
         )
     ranked = rank_candidates(prediction.table)  # the candidates' own columns carried through
-    everything = janus_features(
-        materials.assign(gapped=materials["has_gap"].astype(float)),
-        predictor.representation,
-        target="gapped",
-    )
+    features, gapped, ids = gap_table(materials, predictor.representation)
     cv = settings["classifier_cv"]
     folds = evaluate_gap_classifier(
-        everything.features[predictor.feature_columns],
-        everything.table["target"].to_numpy(),
-        everything.table["material_id"].to_numpy(),
+        features[predictor.feature_columns],
+        gapped,
+        ids,
         n_splits=cv["splits"],
         n_repeats=cv["repeats"],
         seed=cv["seed"],
