@@ -8,8 +8,18 @@ from atomdl.errors import BadParametersError
 from atomdl.parameters import MODEL_NAMES, PUBLISHED_NAMES, validate_parameters
 from tests.conftest import EMBEDDED, PROJECT_ROOT
 
+ENVIRONMENTS = sorted(
+    d.name
+    for d in (PROJECT_ROOT / "conf").iterdir()
+    if d.is_dir() and d.name not in {"base", "local"}
+)
 
-@pytest.mark.parametrize("env", [None, "cpu", "matbench"])
+
+def test_every_environment_is_checked():
+    assert {"cpu", "matbench", "property_aware"} <= set(ENVIRONMENTS)
+
+
+@pytest.mark.parametrize("env", [None, *ENVIRONMENTS])
 def test_the_committed_parameters_are_valid(env):
     from kedro.config import OmegaConfigLoader
 

@@ -32,6 +32,10 @@ MODEL_NAMES = ("mean", "rf", "krr", "svr", "hgb", "two_stage")
 PUBLISHED_NAMES = ("magpie", "mat2vec", "megnet16", "skipatom", "oliynyk")
 
 Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
+#: the DFT targets the OQMD corpus carries per formula (the property heads' choices)
+OqmdProperty = Literal[
+    "formation_enthalpy_ev_per_atom", "band_gap_ev", "energy_per_atom_ev", "volume_per_atom_a3"
+]
 
 
 class _Block(BaseModel):
@@ -77,6 +81,8 @@ class _Training(_Block):
     seed: NonNegativeInt = 0
     device: Annotated[str, Field(pattern=r"^(auto|cpu|cuda(:\d+)?)$")] = "auto"
     compile: bool = False
+    # property-aware pretraining (docs/pretraining.md): loss weight per OQMD property
+    property_weights: dict[OqmdProperty, NonNegativeFloat] = {}
 
 
 class _Distributed(_Block):

@@ -30,9 +30,10 @@ def inputs(oqmd_slice, vocabulary, tmp_path_factory):
     return folder, small
 
 
-def _parameters(folder, **extra) -> str:
+def _parameters(folder, property_weights=None, **extra) -> str:
     path = folder / "parameters.json"
-    path.write_text(json.dumps({"pretraining": {"encoder": ENCODER, "training": TRAINING,
+    training = {**TRAINING, "property_weights": property_weights or {}}
+    path.write_text(json.dumps({"pretraining": {"encoder": ENCODER, "training": training,
                                                 "max_formulas": None, **extra}}))  # fmt: skip
     return str(path)
 
@@ -51,10 +52,12 @@ def _torchrun(inputs_folder, output, parameters, processes=2):
     return done
 
 
-def _single_process(small, vocabulary, **kwargs):
-    corpus = Corpus.from_compositions(small, vocabulary)
-    return train(corpus, EncoderConfig(len(vocabulary), **ENCODER), TrainingConfig(**TRAINING),
-                 progress=False, **kwargs)  # fmt: skip
+def _single_process(small, vocabulary, property_weights=None, **kwargs):
+    property_weights = property_weights or {}
+    corpus = Corpus.from_compositions(small, vocabulary, properties=list(property_weights))
+    config = TrainingConfig(**TRAINING, property_weights=property_weights)
+    return train(corpus, EncoderConfig(len(vocabulary), **ENCODER), config, progress=False,
+                 **kwargs)  # fmt: skip
 
 
 def _assert_same_weights(a: torch.nn.Module, b: torch.nn.Module) -> None:
@@ -73,19 +76,28 @@ def _assert_same_weights(a: torch.nn.Module, b: torch.nn.Module) -> None:
             torch.testing.assert_close(x, y, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize(
+    "property_weights",
+    [None, {"band_gap_ev": 1.0, "volume_per_atom_a3": 0.5}],
+    ids=["paper", "property_aware"],
+)
 def test_two_processes_take_the_steps_of_one_with_the_same_global_batch(
-    inputs, vocabulary, tmp_path
+    inputs, vocabulary, tmp_path, property_weights
 ):
     folder, small = inputs
-    _torchrun(folder, tmp_path / "out", _parameters(tmp_path))
+    _torchrun(folder, tmp_path / "out", _parameters(tmp_path, property_weights))
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(OUTPUTS)
     with open(tmp_path / "out" / "atom_encoder.pkl", "rb") as handle:
         distributed = pickle.load(handle)
-    alone = _single_process(small, vocabulary)
+    alone = _single_process(small, vocabulary, property_weights)
     _assert_same_weights(distributed, alone.model)
     history = pd.read_csv(tmp_path / "out" / "history.csv")
     assert history["epoch"].tolist() == [1, 2]  # the schedule of the global batch
-    for column in ("loss_lm", "loss_label", "val_loss_lm", "val_pair_accuracy"):
+    columns = ["loss_lm", "loss_label", "val_loss_lm", "val_pair_accuracy"]
+    if property_weights:
+        assert distributed.config.property_means == alone.model.config.property_means
+        columns += ["loss_property", "mae_band_gap_ev", "val_mae_volume_per_atom_a3"]
+    for column in columns:
         assert history[column].to_numpy() == pytest.approx(
             alone.history[column].to_numpy(), rel=1e-4
         ), column

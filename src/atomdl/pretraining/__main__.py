@@ -85,7 +85,9 @@ def _pretrain(args, options: dict) -> None:
     vocabulary = pd.read_csv(args.vocabulary)
     config = TrainingConfig(**options.get("training", {}))
     compositions = subsample(compositions, options.get("max_formulas"), config.seed)
-    corpus = Corpus.from_compositions(compositions, vocabulary)
+    corpus = Corpus.from_compositions(
+        compositions, vocabulary, properties=list(config.property_weights)
+    )
     run_id = os.environ.get("MLFLOW_RUN_ID")  # the Kedro run's, when the node launched us
     result = train(
         corpus,

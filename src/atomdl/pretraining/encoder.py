@@ -13,6 +13,12 @@ attention probabilities is a separate setting, off by default: at width 16 with 
 masks cost more CPU time than the whole attention (benchmarks/), and BERT-style models train well
 without it. The element vectors ("Atom_DL") are the rows of the token embedding table.
 
+**Property heads** (optional, ``EncoderConfig.properties``): a linear regression head reads each
+formula's pooled output (the mean of its atoms' last hidden states) and predicts the formula's
+DFT properties, standardised by ``property_means`` / ``property_scales`` (training formulas
+only); :meth:`AtomEncoder.predict_properties` gives them back in their own units. An encoder
+without them (the paper's) loads and behaves exactly as before.
+
 **Why CPU training has its own attention and dropout.** Heads of width 2 over ~20 tokens are far
 too small for PyTorch's fused CPU attention kernel, which works head by head; on CPU all heads of
 a sample are computed in two dense matrix products instead (a block-diagonal key/value layout),
@@ -49,6 +55,20 @@ class EncoderConfig:
     feedforward_dim: int = 64
     dropout: float = 0.1
     attention_dropout: float = 0.0
+    #: names of the properties the regression head predicts (none: the paper's encoder)
+    properties: tuple[str, ...] = ()
+    property_means: tuple[float, ...] = ()
+    property_scales: tuple[float, ...] = ()
+
+    def __post_init__(self):
+        for name in ("properties", "property_means", "property_scales"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        k = len(self.properties)
+        if len(self.property_means) not in (0, k) or len(self.property_scales) not in (0, k):
+            raise ValueError(
+                f"{k} properties but {len(self.property_means)} means and "
+                f"{len(self.property_scales)} scales"
+            )
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -82,18 +102,24 @@ class AtomEncoder(nn.Module):
         self.blocks = nn.ModuleList(PostLNBlock(config) for _ in range(config.n_layers))
         self.atom_head = nn.Linear(d, config.vocabulary_size)  # softmax lives in the loss
         self.pair_head = nn.Linear(d, 2)
+        if config.properties:
+            self.property_head = nn.Linear(d, len(config.properties))
 
     def forward(
         self,
         tokens: torch.Tensor,
         segments: torch.Tensor,
         atom_positions: torch.Tensor | None = None,
+        formula_pools: torch.Tensor | None = None,
     ):
         """Masked-atom logits (batch, length, vocabulary) and pair logits (batch, 2).
 
         With ``atom_positions`` (a boolean mask like ``tokens``, or flat indices into batch x
         length, which need no wait for the device), masked-atom logits only for those positions
         (n, vocabulary): training needs no others, and the head is then ~7x cheaper.
+        With ``formula_pools`` (batch, formulas, length; each row averages one formula's atoms,
+        :meth:`Corpus.formula_pools`), also the standardised property predictions (batch,
+        formulas, properties) of an encoder with property heads.
         """
         hidden = self.encode(tokens, segments)
         if atom_positions is None:
@@ -102,7 +128,50 @@ class AtomEncoder(nn.Module):
             atoms = hidden[atom_positions]
         else:
             atoms = hidden.reshape(-1, hidden.shape[-1]).index_select(0, atom_positions)
-        return self.atom_head(atoms), self.pair_head(hidden[:, 0])
+        outputs = (self.atom_head(atoms), self.pair_head(hidden[:, 0]))
+        if formula_pools is None:
+            return outputs
+        if not self.config.properties:
+            raise ValueError("this encoder has no property heads (EncoderConfig.properties)")
+        pooled = torch.bmm(formula_pools.to(hidden.dtype), hidden)
+        return (*outputs, self.property_head(pooled))
+
+    @torch.no_grad()
+    def predict_properties(self, formulas: Sequence[str]) -> pd.DataFrame:
+        """The property heads' predictions for formulas, each read alone (``[CLS] formula
+        [SEP]``), in the properties' own units; one row per formula."""
+        if not self.config.properties or not self.config.property_scales:
+            raise ValueError("this encoder has no trained property heads")
+        if self.tokens is None:
+            raise ValueError("this encoder was built without its tokens: pass them to AtomEncoder")
+        from atomdl.chemistry import parse_formula
+
+        index = {token: i for i, token in enumerate(self.tokens)}
+        rows = []
+        for formula in formulas:
+            atoms = []
+            for symbol, amount in parse_formula(formula).items():
+                if symbol not in index:
+                    raise ValueError(f"{formula}: {symbol} is not in the encoder's vocabulary")
+                if amount != round(amount) or amount < 1:
+                    raise ValueError(f"{formula}: amounts must be positive integers")
+                atoms += [index[symbol]] * int(round(amount))
+            rows.append([index["[CLS]"], *atoms, index["[SEP]"]])
+        length = max(len(r) for r in rows)
+        tokens = torch.zeros(len(rows), length, dtype=torch.long)
+        pools = torch.zeros(len(rows), 1, length)
+        for i, row in enumerate(rows):
+            tokens[i, : len(row)] = torch.tensor(row)
+            pools[i, 0, 1 : len(row) - 1] = 1.0 / (len(row) - 2)
+        was_training = self.training
+        self.eval()
+        *_, standardised = self(tokens, torch.zeros_like(tokens), formula_pools=pools)
+        self.train(was_training)
+        values = standardised[:, 0].double().numpy() * np.asarray(self.config.property_scales)
+        values += np.asarray(self.config.property_means)
+        return pd.DataFrame(
+            values, index=pd.Index(list(formulas), name="formula"), columns=self.config.properties
+        )
 
     def element_vectors(self) -> pd.DataFrame:
         """The element-vector table ("Atom_DL"): one row per element of the vocabulary, indexed

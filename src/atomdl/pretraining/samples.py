@@ -49,7 +49,10 @@ class Corpus:
         amounts: Sequence[Sequence[float]],
         class_keys: Sequence[str],
         vocabulary: pd.DataFrame,
+        properties: pd.DataFrame | None = None,
     ):
+        """``properties``: optional per-formula targets for the property heads (one column per
+        property, NaN where a formula lacks one), row for row with ``elements``."""
         ordered = vocabulary.sort_values("token_id")
         if not np.array_equal(ordered["token_id"].to_numpy(), np.arange(len(ordered))):
             raise ValueError("vocabulary token ids must be 0 .. n-1")
@@ -95,11 +98,42 @@ class Corpus:
             np.arange(len(self.class_of)) - self._class_start[self.class_of[self._by_class]]
         )
         self._rank_in_class = rank
+        #: names of the property columns, and the values (formulas x properties, NaN: missing)
+        self.property_names: tuple[str, ...] = ()
+        self.properties = np.empty((len(self), 0))
+        if properties is not None and properties.shape[1]:
+            if len(properties) != len(self):
+                raise ValueError(f"{len(properties)} property rows for {len(self)} formulas")
+            self.property_names = tuple(str(c) for c in properties.columns)
+            self.properties = properties.to_numpy(dtype=float, na_value=np.nan)
+            if np.isinf(self.properties).any():
+                rows, cols = np.nonzero(np.isinf(self.properties))
+                raise ValueError(
+                    f"infinite {self.property_names[cols[0]]} in formula row {rows[0]} "
+                    f"({len(rows)} infinite values in all)"
+                )
 
     @classmethod
-    def from_compositions(cls, compositions: pd.DataFrame, vocabulary: pd.DataFrame) -> Corpus:
+    def from_compositions(
+        cls,
+        compositions: pd.DataFrame,
+        vocabulary: pd.DataFrame,
+        properties: Sequence[str] = (),
+    ) -> Corpus:
+        """The corpus of an ingested composition table; ``properties``: its columns that the
+        property heads learn (none: the paper's two objectives only)."""
+        missing = [name for name in properties if name not in compositions.columns]
+        if missing:
+            raise ValueError(
+                f"property columns {missing} are not in the compositions (columns: "
+                f"{list(compositions.columns)})"
+            )
         return cls(
-            compositions["elements"], compositions["amounts"], compositions["class_key"], vocabulary
+            compositions["elements"],
+            compositions["amounts"],
+            compositions["class_key"],
+            vocabulary,
+            compositions[list(properties)] if properties else None,
         )
 
     def __len__(self) -> int:
@@ -110,6 +144,9 @@ class Corpus:
         digest = hashlib.sha256()
         for array in (self.tokens, self.offsets, self.class_of):
             digest.update(np.ascontiguousarray(array, dtype=np.int64).tobytes())
+        if self.property_names:  # the paper's corpus hashes as it always did
+            digest.update(repr(self.property_names).encode())
+            digest.update(np.ascontiguousarray(self.properties, dtype=np.float64).tobytes())
         return digest.hexdigest()
 
     def pairs(self, rng: np.random.Generator, formulas: np.ndarray | None = None) -> PairedSamples:
@@ -176,6 +213,15 @@ class Corpus:
         tokens[rows, total - 1] = SEP
         segments = ((j >= a + 2) & (j < total[:, None])).astype(np.int64)
         return tokens, segments
+
+    def formula_pools(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Weights (samples, 2, length) that average the atoms of each sample's first and second
+        formula, laid out as :meth:`sequences` lays them out: the property heads' pooling."""
+        len1, len2 = self.lengths[first][:, None], self.lengths[second][:, None]
+        j = np.arange((len1 + len2).max() + 3)[None, :]
+        in_first = (j >= 1) & (j <= len1)
+        in_second = (j >= len1 + 2) & (j <= len1 + len2 + 1)
+        return np.stack([in_first / len1, in_second / len2], axis=1).astype(np.float32)
 
 
 def mask_tokens(

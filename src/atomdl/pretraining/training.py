@@ -15,6 +15,12 @@
   takes its share of every batch, the losses are normalised by the global batch, so N processes
   take the steps that one process would (equal to float tolerance without dropout). Every rank
   draws the same pairs and masks; only rank 0 writes checkpoints and calls ``on_epoch_end``.
+* Property-aware (``TrainingConfig.property_weights``): a third loss, the weighted sum over
+  the corpus's properties of a Huber loss (delta 1 standard deviation: OQMD's formation
+  enthalpies run to 43 eV/atom) between the property heads' predictions for both formulas of
+  every sample and the standardised targets. Means and scales come from the training formulas
+  only; a formula missing a target adds nothing to that property's loss, which is a mean over
+  the targets present in the batch.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +73,9 @@ class TrainingConfig:
     seed: int = 0
     device: str = "auto"
     compile: bool = False  # torch.compile(mode="reduce-overhead"): CUDA graphs on a GPU
+    #: property-aware pretraining: loss weight of each property the corpus carries (the
+    #: corpus must be built with exactly these, in this order); empty: the paper's two losses
+    property_weights: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -154,23 +163,31 @@ def train(
     """
     world, rank = _world()
     device = pick_device(config.device, rank)
+    split = np.random.default_rng([config.seed, _VALIDATION_STREAM])
+    order = split.permutation(len(corpus))
+    n_validation = max(2, int(round(config.validation_fraction * len(corpus))))
+    validation_formulas, train_formulas = order[:n_validation], order[n_validation:]
+    targets = _PropertyTargets.of(corpus, config, train_formulas)
+    if targets is not None:
+        encoder_config = replace(
+            encoder_config,
+            properties=targets.names,
+            property_means=tuple(targets.means.tolist()),
+            property_scales=tuple(targets.scales.tolist()),
+        )
     torch.manual_seed(config.seed)
     model = AtomEncoder(encoder_config, corpus.vocabulary_tokens).to(device)
     stepper = _stepper(model, config, device, world)
     optimiser = torch.optim.AdamW(
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
     )
-    split = np.random.default_rng([config.seed, _VALIDATION_STREAM])
-    order = split.permutation(len(corpus))
-    n_validation = max(2, int(round(config.validation_fraction * len(corpus))))
-    validation_formulas, train_formulas = order[:n_validation], order[n_validation:]
     steps_per_epoch = math.ceil(len(train_formulas) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     warmup = max(1, int(config.warmup_fraction * total_steps))
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, _WarmupThenLinearDecay(warmup, total_steps)
     )
-    validation = _validation_batch(corpus, validation_formulas, split)
+    validation = _validation_batch(corpus, validation_formulas, split, targets)
 
     fingerprint = _fingerprint(corpus, encoder_config, config)
     history: list[dict] = []
@@ -192,9 +209,9 @@ def train(
     for epoch in range(start_epoch + 1, config.epochs + 1):
         metrics = _train_epoch(
             stepper, optimiser, schedule, corpus, train_formulas, config, epoch, device,
-            progress and rank == 0,
+            progress and rank == 0, targets,
         )  # fmt: skip
-        metrics.update(_evaluate(model, validation, device))
+        metrics.update(_evaluate(model, validation, device, targets))
         metrics["epoch"] = epoch
         metrics["learning_rate"] = schedule.get_last_lr()[0]
         history.append(metrics)
@@ -211,6 +228,15 @@ def train(
             metrics["val_pair_accuracy"],
             metrics["samples_per_second"],
         )
+        if targets is not None:
+            (logger.info if rank == 0 else logger.debug)(
+                "epoch %d/%d: property loss %.4f (validation %.4f); validation MAE %s",
+                epoch,
+                config.epochs,
+                metrics["loss_property"],
+                metrics["val_loss_property"],
+                ", ".join(f"{n} {metrics[f'val_mae_{n}']:.4g}" for n in targets.names),
+            )
         if checkpoint_path is not None and rank == 0:
             _save_atomically(
                 {
@@ -248,7 +274,9 @@ def train(
 _LOG_INTERVAL = 20
 
 
-def _train_epoch(stepper, optimiser, schedule, corpus, formulas, config, epoch, device, progress):
+def _train_epoch(
+    stepper, optimiser, schedule, corpus, formulas, config, epoch, device, progress, targets=None
+):
     world, rank = _world()
     rng = np.random.default_rng([config.seed, epoch])
     torch.manual_seed(config.seed * 1_000_003 + epoch + 7919 * rank)  # dropout: own per rank
@@ -257,6 +285,9 @@ def _train_epoch(stepper, optimiser, schedule, corpus, formulas, config, epoch, 
     batches = _length_bucketed_batches(corpus, pairs, config, rng)
     # on the device: masked-atom loss x samples, pair loss x samples, atoms right, pairs right
     sums = torch.zeros(4, dtype=torch.float64, device=device)
+    # property loss x samples; per property: absolute errors (standardised), targets present
+    k = 0 if targets is None else len(targets.names)
+    property_sums = torch.zeros(1 + 2 * k, dtype=torch.float64, device=device)
     finite = torch.ones((), dtype=torch.bool, device=device)
     n_samples = n_atoms = 0
     started = time.perf_counter()
@@ -269,8 +300,18 @@ def _train_epoch(stepper, optimiser, schedule, corpus, formulas, config, epoch, 
         mine = np.array_split(np.arange(n), world)[rank]
         tensors = _batch_tensors(device, inputs[mine], segments[mine], labels[mine],
                                  pairs.label[batch][mine])  # fmt: skip
-        loss_lm, loss_label, right = _losses(stepper, device, *tensors, n_masked, n)
+        on_batch = None
+        if targets is not None:
+            on_batch = targets.batch(corpus, pairs.first[batch], pairs.second[batch], device, mine)
+        loss_lm, loss_label, right, properties = _losses(
+            stepper, device, *tensors, n_masked, n, on_batch
+        )
         loss = loss_lm + loss_label
+        if properties is not None:
+            loss = loss + properties[0]
+            property_sums += torch.cat(
+                [properties[0].detach().double()[None] * n, properties[1], properties[2]]
+            )
         if device.type == "cpu" or (step + 1) % _LOG_INTERVAL == 0 or step + 1 == len(batches):
             if not bool(finite & torch.isfinite(loss)):
                 raise NonFiniteLossError(
@@ -302,7 +343,7 @@ def _train_epoch(stepper, optimiser, schedule, corpus, formulas, config, epoch, 
             )
     values = _global(sums).tolist()
     seconds = time.perf_counter() - started
-    return {
+    metrics = {
         "loss_lm": values[0] / n_samples,
         "loss_label": values[1] / n_samples,
         "atom_accuracy": values[2] / max(n_atoms, 1),
@@ -310,6 +351,11 @@ def _train_epoch(stepper, optimiser, schedule, corpus, formulas, config, epoch, 
         "samples_per_second": n_samples / seconds,
         "epoch_seconds": seconds,
     }
+    if targets is not None:
+        totals = _global(property_sums).tolist()
+        metrics["loss_property"] = totals[0] / n_samples
+        metrics.update(targets.maes(totals[1 : 1 + k], totals[1 + k :], prefix="mae_"))
+    return metrics
 
 
 def _global(sums: torch.Tensor) -> torch.Tensor:
@@ -321,47 +367,158 @@ def _global(sums: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def _evaluate(model, validation, device, chunk: int = 1024) -> dict:
+def _evaluate(model, validation, device, targets=None, chunk: int = 1024) -> dict:
     """Every rank evaluates the whole validation set (the same numbers on each)."""
     model.eval()
     # masked-atom loss x atoms, pair loss x samples, atoms right, pairs right
     sums = torch.zeros(4, dtype=torch.float64, device=device)
+    k = 0 if targets is None else len(targets.names)
+    # per property: Huber loss sum, absolute errors (standardised), targets present
+    property_sums = torch.zeros(3 * k, dtype=torch.float64, device=device)
     n, n_atoms = len(validation[0]), int((validation[2] != IGNORE).sum())
     for start in range(0, n, chunk):
-        inputs, segments, labels, pair_labels = (a[start : start + chunk] for a in validation)
+        inputs, segments, labels, pair_labels = (a[start : start + chunk] for a in validation[:4])
         n_masked, n_part = int((labels != IGNORE).sum()), len(inputs)
         tensors = _batch_tensors(device, inputs, segments, labels, pair_labels)
-        loss_lm, loss_label, right = _losses(model, device, *tensors, n_masked, n_part)
+        on_batch = None
+        if targets is not None:
+            pools, values = (a[start : start + chunk] for a in validation[4:])
+            on_batch = targets.tensors(pools, values, device)
+        loss_lm, loss_label, right, properties = _losses(
+            model, device, *tensors, n_masked, n_part, on_batch
+        )
         sums += torch.stack([loss_lm.double() * n_masked, loss_label.double() * n_part, *right])
+        if properties is not None:
+            property_sums += torch.cat([properties[3], properties[1], properties[2]])
     values = sums.tolist()
-    return {
+    metrics = {
         "val_loss_lm": values[0] / max(n_atoms, 1),
         "val_loss_label": values[1] / n,
         "val_atom_accuracy": values[2] / max(n_atoms, 1),
         "val_pair_accuracy": values[3] / n,
     }
+    if targets is not None:
+        huber, errors, present = np.split(np.asarray(property_sums.tolist()), 3)
+        per_property = huber / np.maximum(present, 1)
+        metrics["val_loss_property"] = float((targets.weights * per_property).sum())
+        metrics.update({f"val_loss_{n}": float(v) for n, v in zip(targets.names, per_property)})
+        metrics.update(targets.maes(errors, present, prefix="val_mae_"))
+    return metrics
 
 
-def _losses(model, device, inputs, segments, atom_labels, pair_labels, atom_index, n_atoms, n):
-    """Both losses as this process's share of the means over ``n_atoms`` masked atoms and ``n``
+def _losses(
+    model, device, inputs, segments, atom_labels, pair_labels, atom_index, n_atoms, n,
+    properties=None,
+):  # fmt: skip
+    """The losses as this process's share of the means over ``n_atoms`` masked atoms and ``n``
     samples (the global batch), and the counts behind both accuracies, all on the device.
     Atom logits only at the masked positions (``atom_index``, flat), the only places the
-    masked-atom loss looks at."""
+    masked-atom loss looks at.
+
+    ``properties`` (from :class:`_PropertyTargets`): the pools, standardised targets (NaN:
+    missing), the global count of targets present per property and the weights; then the
+    fourth value is (weighted property loss, absolute errors, targets present, Huber sums), the
+    last three per property, else None.
+    """
     with _autocast(device):
-        atom_logits, pair_logits = model(inputs, segments, atom_positions=atom_index)
+        if properties is None:
+            atom_logits, pair_logits = model(inputs, segments, atom_positions=atom_index)
+        else:
+            atom_logits, pair_logits, predicted = model(
+                inputs, segments, atom_positions=atom_index, formula_pools=properties[0]
+            )
     atom_logits, pair_logits = atom_logits.float(), pair_logits.float()
     loss_lm = F.cross_entropy(atom_logits, atom_labels, reduction="sum") / max(n_atoms, 1)
     loss_label = F.cross_entropy(pair_logits, pair_labels, reduction="sum") / n
     atoms_right = (atom_logits.argmax(-1) == atom_labels).sum()
     pairs_right = (pair_logits.argmax(-1) == pair_labels).sum()
-    return loss_lm, loss_label, (atoms_right.double(), pairs_right.double())
+    property_terms = None
+    if properties is not None:
+        _, values, present, weights = properties
+        known = ~torch.isnan(values)
+        # a missing target: residual 0, so no loss and no gradient from it
+        residual = torch.where(known, predicted.float() - torch.nan_to_num(values), 0.0)
+        huber = F.huber_loss(residual, torch.zeros_like(residual), reduction="none", delta=1.0)
+        huber = huber.sum(dim=(0, 1))
+        loss_property = (weights * huber / present.clamp(min=1)).sum()
+        property_terms = (
+            loss_property,
+            residual.detach().abs().sum(dim=(0, 1)).double(),
+            known.sum(dim=(0, 1)).double(),
+            huber.detach().double(),
+        )
+    return loss_lm, loss_label, (atoms_right.double(), pairs_right.double()), property_terms
 
 
-def _validation_batch(corpus: Corpus, formulas: np.ndarray, rng: np.random.Generator):
+class _PropertyTargets:
+    """The property heads' targets: standardised by the training formulas' means and standard
+    deviations, per formula, with the loss weights (see the module docstring)."""
+
+    def __init__(self, names, weights, means, scales, standardised):
+        self.names, self.weights = names, weights
+        self.means, self.scales, self.standardised = means, scales, standardised
+
+    @classmethod
+    def of(cls, corpus: Corpus, config: TrainingConfig, train_formulas: np.ndarray):
+        """None without property weights; an error if the corpus lacks what they name."""
+        if not config.property_weights:
+            return None
+        names = tuple(config.property_weights)
+        if corpus.property_names != names:
+            raise ValueError(
+                f"property_weights name {list(names)} but the corpus carries "
+                f"{list(corpus.property_names)}: build it with "
+                f"Corpus.from_compositions(..., properties={list(names)})"
+            )
+        train_values = corpus.properties[train_formulas]
+        present = (~np.isnan(train_values)).sum(axis=0)
+        if (present < 2).any():
+            empty = [n for n, c in zip(names, present, strict=True) if c < 2]
+            raise ValueError(f"fewer than two training formulas carry {empty}")
+        means = np.nanmean(train_values, axis=0)
+        scales = np.nanstd(train_values, axis=0)
+        scales = np.where(scales > 0, scales, 1.0)
+        weights = np.array([float(config.property_weights[n]) for n in names])
+        standardised = ((corpus.properties - means) / scales).astype(np.float32)
+        return cls(names, weights, means, scales, standardised)
+
+    def arrays(self, corpus: Corpus, first: np.ndarray, second: np.ndarray):
+        """Pools (samples, 2, length) and standardised targets (samples, 2, properties)."""
+        values = np.stack([self.standardised[first], self.standardised[second]], axis=1)
+        return corpus.formula_pools(first, second), values
+
+    def tensors(self, pools, values, device, mine=None):
+        """What :func:`_losses` takes; the counts of targets present are over all ``values``
+        (the global batch), the pools and targets only this process's share (``mine``)."""
+        present = torch.from_numpy((~np.isnan(values)).sum(axis=(0, 1)).astype(np.float64))
+        if mine is not None:
+            pools, values = pools[mine], values[mine]
+        weights = torch.from_numpy(self.weights)
+        return (
+            torch.from_numpy(np.ascontiguousarray(pools)).to(device),
+            torch.from_numpy(np.ascontiguousarray(values)).to(device),
+            present.to(device).float(),
+            weights.to(device).float(),
+        )
+
+    def batch(self, corpus, first, second, device, mine=None):
+        return self.tensors(*self.arrays(corpus, first, second), device, mine)
+
+    def maes(self, errors, present, prefix: str) -> dict:
+        """Mean absolute errors in each property's own units."""
+        errors, present = np.asarray(errors, dtype=float), np.asarray(present, dtype=float)
+        mae = errors / np.maximum(present, 1) * self.scales
+        return {f"{prefix}{n}": float(m) for n, m in zip(self.names, mae, strict=True)}
+
+
+def _validation_batch(corpus: Corpus, formulas: np.ndarray, rng: np.random.Generator, targets=None):
     pairs = corpus.pairs(rng, formulas)
     tokens, segments = corpus.sequences(pairs.first, pairs.second)
     inputs, labels = mask_tokens(tokens, corpus.element_ids, rng)
-    return inputs, segments, labels, pairs.label
+    if targets is None:
+        return inputs, segments, labels, pairs.label
+    pools, values = targets.arrays(corpus, pairs.first, pairs.second)
+    return inputs, segments, labels, pairs.label, pools, values
 
 
 def _length_bucketed_batches(corpus, pairs, config, rng) -> list[np.ndarray]:
@@ -409,6 +566,9 @@ def _progress(batches, epoch, epochs, enabled):
 def _fingerprint(corpus: Corpus, encoder_config: EncoderConfig, config: TrainingConfig) -> str:
     settings = {**encoder_config.to_dict(), **config.to_dict()}
     settings.pop("device")
+    for name in ("properties", "property_means", "property_scales", "property_weights"):
+        if not settings[name]:  # the paper's runs keep the fingerprints they always had
+            settings.pop(name)
     text = corpus.sha256() + json.dumps(settings, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -46,11 +46,14 @@ def pretrain_encoder(
     from atomdl.pretraining import Corpus, EncoderConfig, TrainingConfig, train
     from atomdl.pretraining.tracking import epoch_logger, pretraining_record
 
-    corpus = Corpus.from_compositions(compositions, vocabulary)
+    config = TrainingConfig(**options["training"])
+    corpus = Corpus.from_compositions(
+        compositions, vocabulary, properties=list(config.property_weights)
+    )
     result = train(
         corpus,
         EncoderConfig(vocabulary_size=len(vocabulary), **options["encoder"]),
-        TrainingConfig(**options["training"]),
+        config,
         checkpoint_dir=options.get("checkpoint_dir"),
         on_epoch_end=epoch_logger(),
         progress=options.get("progress_bar", True),
