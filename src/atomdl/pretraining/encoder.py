@@ -198,12 +198,25 @@ class AtomEncoder(nn.Module):
             object.__setattr__(clone, key, copy.deepcopy(value, memo))
         return clone
 
-    def encode(self, tokens: torch.Tensor, segments: torch.Tensor) -> torch.Tensor:
-        """Contextual vectors of every position (batch, length, embedding_dim)."""
+    def encode(
+        self, tokens: torch.Tensor, segments: torch.Tensor, counts: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Contextual vectors of every position (batch, length, embedding_dim).
+
+        ``counts`` (batch, length; > 0 at every non-padding position): how many atoms each
+        position stands for, so that a formula can be given one position per element. Copies of
+        an atom are indistinguishable here (same token and segment, no positions), so at every
+        layer they carry the same vector, and attention to n copies is attention to one with
+        log(n) added to its score: with ``counts``, ``[CLS] Fe O [SEP]`` and counts (1, 2, 3, 1)
+        give exactly what ``[CLS] Fe Fe O O O [SEP]`` gives at each of its positions (without
+        dropout), and a fractional amount (Al0.1Ga0.9As) weighs its element in proportion.
+        """
         x = self.token_embedding(tokens) + self.segment_embedding(segments)
         fused = x.device.type != "cpu" or not self.cpu_kernels
         x = _dropout(self.embedding_norm(x), self.config.dropout, self.training, numpy=not fused)
-        keys = _key_mask(tokens == 0, self.config.n_heads, fused=fused, dtype=x.dtype)
+        keys = _key_mask(
+            tokens == 0, self.config.n_heads, fused=fused, dtype=x.dtype, counts=counts
+        )
         for block in self.blocks:
             x = block(x, keys)
         return x
@@ -225,9 +238,9 @@ class PostLNBlock(nn.Module):
         self.feedforward_norm = nn.LayerNorm(d)
 
     def forward(self, x: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
-        """``keys``: from ``_key_mask``; booleans select PyTorch's fused kernels, a float bias
-        the CPU ones."""
-        fused = keys.dtype == torch.bool
+        """``keys``: from ``_key_mask``; a 4-d mask (booleans, or a float bias) selects PyTorch's
+        fused kernels, a 3-d float bias the CPU ones."""
+        fused = keys.dim() == 4
         attention = (self._fused_attention if fused else self._all_heads_attention)(
             self.qkv(x), keys
         )
@@ -240,7 +253,8 @@ class PostLNBlock(nn.Module):
         return self.feedforward_norm(x + drop(self.feedforward_out(hidden)))
 
     def _fused_attention(self, qkv: torch.Tensor, attend: torch.Tensor) -> torch.Tensor:
-        """Head by head in PyTorch's fused kernel; ``attend``: (batch, 1, 1, length) booleans."""
+        """Head by head in PyTorch's fused kernel; ``attend``: (batch, 1, 1, length) booleans,
+        or an additive float bias."""
         batch, length, d = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
         q, k, v = qkv.view(batch, length, 3, self.n_heads, d // self.n_heads).permute(2, 0, 3, 1, 4)
         attention = F.scaled_dot_product_attention(
@@ -271,13 +285,27 @@ class PostLNBlock(nn.Module):
         return torch.bmm(probabilities.view(batch, length, heads * length), values)
 
 
-def _key_mask(padding: torch.Tensor, n_heads: int, fused: bool, dtype: torch.dtype):
-    """What the blocks need to ignore padding keys: booleans for the fused kernel, an additive
-    bias for the all-heads attention (computed once per batch, not once per block)."""
-    if fused:
+def _key_mask(
+    padding: torch.Tensor,
+    n_heads: int,
+    fused: bool,
+    dtype: torch.dtype,
+    counts: torch.Tensor | None = None,
+):
+    """What the blocks need to ignore padding keys (and weigh keys by ``counts``, see
+    :meth:`AtomEncoder.encode`): booleans or an additive bias (batch, 1, 1, length) for the
+    fused kernel, an additive bias (batch, 1, heads x length) for the all-heads attention
+    (computed once per batch, not once per block)."""
+    if fused and counts is None:
         return ~padding[:, None, None, :]
-    bias = torch.zeros(padding.shape, dtype=dtype, device=padding.device)
-    return bias.masked_fill_(padding, float("-inf")).repeat(1, n_heads)[:, None, :]
+    if counts is None:
+        bias = torch.zeros(padding.shape, dtype=dtype, device=padding.device)
+    else:
+        bias = torch.log(counts.to(dtype).masked_fill(padding, 1.0))
+    bias = bias.masked_fill(padding, float("-inf"))
+    if fused:
+        return bias[:, None, None, :]
+    return bias.repeat(1, n_heads)[:, None, :]
 
 
 _NOISE_LEVELS = 65536  # dropout draws 16-bit noise: p is honoured to within 1 / 65536

@@ -401,7 +401,8 @@ def _evaluate(model, validation, device, targets=None, chunk: int = 1024) -> dic
         huber, errors, present = np.split(np.asarray(property_sums.tolist()), 3)
         per_property = huber / np.maximum(present, 1)
         metrics["val_loss_property"] = float((targets.weights * per_property).sum())
-        metrics.update({f"val_loss_{n}": float(v) for n, v in zip(targets.names, per_property)})
+        named = zip(targets.names, per_property, strict=True)
+        metrics.update({f"val_loss_{n}": float(v) for n, v in named})
         metrics.update(targets.maes(errors, present, prefix="val_mae_"))
     return metrics
 

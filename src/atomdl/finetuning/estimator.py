@@ -1,0 +1,247 @@
+"""``EncoderRegressor``: a pretrained (or random) encoder and a regression head, fine-tuned end
+to end as one scikit-learn regressor (see the package docstring).
+
+* Early stopping: a validation split is carved from the rows given to ``fit`` (the outer
+  training part, when the protocol calls it) by the estimator's own seed; training stops when
+  its MAE has not improved for ``patience`` epochs, and the weights of the best epoch are kept.
+  Nothing outside ``fit``'s rows is ever seen.
+* Targets and extra features are standardised on the rows trained on; the loss is L1 (the
+  metric reported), the optimiser AdamW, one learning rate for the head and
+  ``encoder_learning_rate`` for the pretrained encoder.
+* Seeded: the same rows and seed give the same model (CPU).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin
+from torch import nn
+from torch.nn import functional as F
+
+from atomdl.pretraining.encoder import AtomEncoder, EncoderConfig, load_encoder
+
+__all__ = ["STARTS", "EncoderRegressor", "start_encoder"]
+
+#: named starting points: the released encoders, or the paper's architecture at random weights
+STARTS = ("paper", "property_aware", "random")
+_CLS, _SEP, _FIRST_ELEMENT = "[CLS]", "[SEP]", 5
+
+
+def start_encoder(start, seed: int = 0) -> AtomEncoder:
+    """A fresh copy of the encoder fine-tuning starts from: ``paper`` (the committed release),
+    ``property_aware`` (the property-aware release), ``random`` (the paper release's
+    architecture and vocabulary, weights drawn from ``seed``), or an encoder / its file."""
+    from atomdl.pretraining.release import released_encoder
+
+    if isinstance(start, str) and start in STARTS:
+        if start == "random":
+            paper = released_encoder()
+            with torch.random.fork_rng():
+                torch.manual_seed(seed)
+                config = EncoderConfig(**{**paper.config.to_dict(), "properties": (),
+                                          "property_means": (), "property_scales": ()})  # fmt: skip
+                return AtomEncoder(config, paper.tokens)
+        return released_encoder(start)
+    if isinstance(start, (str, Path, dict, AtomEncoder)):
+        return copy.deepcopy(load_encoder(start))
+    raise ValueError(f"start must be one of {STARTS}, an encoder or its file; got {start!r}")
+
+
+class _MaterialModel(nn.Module):
+    """Encoder -> amount-weighted mean of the element positions (+ extra features) -> head."""
+
+    def __init__(self, encoder: AtomEncoder, n_extra: int, hidden: int, dropout: float):
+        super().__init__()
+        self.encoder = encoder
+        d = encoder.config.embedding_dim
+        self.head = nn.Sequential(
+            nn.Linear(d + n_extra, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, 1)
+        )
+
+    def forward(self, tokens, counts, extra):
+        hidden = self.encoder.encode(tokens, torch.zeros_like(tokens), counts)
+        weights = counts * (tokens >= _FIRST_ELEMENT)
+        pooled = (weights[..., None] * hidden).sum(1) / weights.sum(1, keepdim=True)
+        return self.head(torch.cat([pooled, extra], dim=1)).squeeze(-1)
+
+
+class EncoderRegressor(RegressorMixin, BaseEstimator):
+    """Fine-tune an encoder on a composition table (``composition_features``): the first
+    columns are the amounts of the encoder's elements, in its order; any further columns are
+    extra features joined at the head."""
+
+    def __init__(
+        self,
+        start="paper",
+        epochs: int = 300,
+        patience: int = 30,
+        batch_size: int = 64,
+        learning_rate: float = 1e-3,
+        encoder_learning_rate: float = 3e-4,
+        weight_decay: float = 0.01,
+        validation_fraction: float = 0.1,
+        head_hidden: int = 64,
+        head_dropout: float = 0.1,
+        seed: int = 0,
+        threads: int | None = 1,
+    ):
+        self.start = start
+        self.epochs = epochs
+        self.patience = patience
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.encoder_learning_rate = encoder_learning_rate
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.head_hidden = head_hidden
+        self.head_dropout = head_dropout
+        self.seed = seed
+        self.threads = threads
+
+    # -- scikit-learn API ------------------------------------------------------------------
+
+    def fit(self, X, y):
+        X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+        if len(X) != len(y):
+            raise ValueError(f"{len(X)} rows of features but {len(y)} targets")
+        started = time.perf_counter()
+        with self._threads():
+            encoder = start_encoder(self.start, self.seed)
+            self._layout(encoder, X)
+            tokens, counts, extra = self._sequences(X)
+            rng = np.random.default_rng(self.seed)
+            order = rng.permutation(len(X))
+            n_validation = max(1, int(round(self.validation_fraction * len(X))))
+            if len(X) - n_validation < 2:
+                raise ValueError(f"{len(X)} rows are too few to fine-tune with early stopping")
+            validation, train = np.sort(order[:n_validation]), np.sort(order[n_validation:])
+            #: rows of ``fit``'s X used for early stopping only (never trained on)
+            self.validation_rows_ = validation
+            self.extra_mean_ = extra[train].mean(axis=0) if extra.shape[1] else np.zeros(0)
+            scale = extra[train].std(axis=0) if extra.shape[1] else np.zeros(0)
+            self.extra_scale_ = np.where(scale > 0, scale, 1.0)
+            self.target_mean_, self.target_scale_ = float(y[train].mean()), float(y[train].std())
+            self.target_scale_ = self.target_scale_ or 1.0
+            extra = (extra - self.extra_mean_) / self.extra_scale_
+            standardised = (y - self.target_mean_) / self.target_scale_
+            torch.manual_seed(self.seed)
+            model = _MaterialModel(encoder, extra.shape[1], self.head_hidden, self.head_dropout)
+            data = [torch.from_numpy(a) for a in (tokens, counts, extra.astype(np.float32))]
+            self.model_, self.history_ = self._train(model, data, standardised, train, validation,
+                                                     y, rng)  # fmt: skip
+        self.best_epoch_ = int(min(self.history_, key=lambda h: h["validation_mae"])["epoch"])
+        self.fit_seconds_ = time.perf_counter() - started
+        return self
+
+    def predict(self, X):
+        X = np.asarray(X, dtype=float)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"{X.shape[1]} features, but fitted on {self.n_features_in_}")
+        with self._threads():
+            tokens, counts, extra = self._sequences(X)
+            extra = ((extra - self.extra_mean_) / self.extra_scale_).astype(np.float32)
+            data = [torch.from_numpy(a) for a in (tokens, counts, extra)]
+            standardised = self._predict(self.model_, data, np.arange(len(X)))
+        return standardised * self.target_scale_ + self.target_mean_
+
+    # -- inside ----------------------------------------------------------------------------
+
+    def _layout(self, encoder: AtomEncoder, X: np.ndarray) -> None:
+        tokens = encoder.tokens
+        self.element_ids_ = np.array(
+            [i for i, t in enumerate(tokens) if not t.startswith("[")], dtype=np.int64
+        )
+        self.n_features_in_ = X.shape[1]
+        self.n_elements_ = len(self.element_ids_)
+        self.cls_id_, self.sep_id_ = tokens.index(_CLS), tokens.index(_SEP)
+        if X.shape[1] < self.n_elements_:
+            raise ValueError(
+                f"{X.shape[1]} columns, fewer than the encoder's {self.n_elements_} elements: "
+                "the input is a composition table (atomdl.finetuning.composition_features)"
+            )
+
+    def _sequences(self, X: np.ndarray):
+        """Token ids and counts ([CLS] elements [SEP], padded) and the extra features."""
+        amounts, extra = X[:, : self.n_elements_], X[:, self.n_elements_ :]
+        present = amounts > 0
+        if (amounts < 0).any() or not present.any(axis=1).all():
+            bad = np.flatnonzero((amounts < 0).any(axis=1) | ~present.any(axis=1))
+            raise ValueError(
+                f"rows {bad[:10].tolist()} have a negative amount or no element at all "
+                f"({len(bad)} rows)"
+            )
+        n = present.sum(axis=1)
+        length = int(n.max()) + 2
+        tokens = np.zeros((len(X), length), dtype=np.int64)
+        counts = np.zeros((len(X), length), dtype=np.float32)
+        tokens[:, 0], counts[:, 0] = self.cls_id_, 1.0
+        rows, columns = np.nonzero(present)  # row-major: each row's elements in column order
+        slot = np.arange(len(rows)) - np.repeat(np.cumsum(n) - n, n) + 1
+        tokens[rows, slot] = self.element_ids_[columns]
+        counts[rows, slot] = amounts[rows, columns]
+        tokens[np.arange(len(X)), n + 1], counts[np.arange(len(X)), n + 1] = self.sep_id_, 1.0
+        return tokens, counts, extra
+
+    def _train(self, model, data, standardised, train, validation, y, rng):
+        encoder_parameters = list(model.encoder.parameters())
+        optimiser = torch.optim.AdamW(
+            [
+                {"params": encoder_parameters, "lr": self.encoder_learning_rate},
+                {"params": list(model.head.parameters()), "lr": self.learning_rate},
+            ],
+            weight_decay=self.weight_decay,
+        )
+        targets = torch.from_numpy(standardised.astype(np.float32))
+        best, best_mae, waited, history = None, np.inf, 0, []
+        for epoch in range(1, self.epochs + 1):
+            model.train()
+            shuffled = train[rng.permutation(len(train))]
+            total = 0.0
+            for start in range(0, len(shuffled), self.batch_size):
+                batch = torch.from_numpy(shuffled[start : start + self.batch_size])
+                predicted = model(*(d[batch] for d in data))
+                loss = F.l1_loss(predicted, targets[batch])
+                optimiser.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimiser.step()
+                total += float(loss.detach()) * len(batch)
+            predicted = self._predict(model, data, validation)
+            mae = float(np.mean(np.abs(predicted * self.target_scale_ + self.target_mean_
+                                       - y[validation])))  # fmt: skip
+            history.append({"epoch": epoch, "train_loss": total / len(train),
+                            "validation_mae": mae})  # fmt: skip
+            if mae < best_mae - 1e-6:
+                best, best_mae, waited = copy.deepcopy(model.state_dict()), mae, 0
+            else:
+                waited += 1
+                if waited >= self.patience:
+                    break
+        model.load_state_dict(best)
+        return model.eval(), history
+
+    @torch.no_grad()
+    def _predict(self, model, data, rows, chunk: int = 1024) -> np.ndarray:
+        model.eval()
+        out = []
+        for start in range(0, len(rows), chunk):
+            part = torch.from_numpy(np.asarray(rows[start : start + chunk]))
+            out.append(model(*(d[part] for d in data)).numpy())
+        return np.concatenate(out).astype(float) if out else np.zeros(0)
+
+    @contextmanager
+    def _threads(self):
+        """Units of work run side by side, one per process: one torch thread each by default."""
+        before = torch.get_num_threads()
+        if self.threads:
+            torch.set_num_threads(int(self.threads))
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
