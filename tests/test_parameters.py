@@ -66,8 +66,8 @@ def test_the_committed_parameters_are_valid(env):
         ),
         (
             {"model_selection": {"models": ["rf", "xgb"]}},
-            "model_selection.models.1 = 'xgb': Input should be 'mean', 'rf', 'krr', 'svr', 'hgb' "
-            "or 'two_stage'",
+            "model_selection.models.1 = 'xgb': Input should be 'mean', 'rf', 'krr', 'svr', 'hgb', "
+            "'two_stage', 'finetune_paper', 'finetune_property_aware' or 'finetune_random'",
         ),
         (
             {"model_selection": {"parallel": {"n_jobs": 0}}},

@@ -28,7 +28,10 @@ __all__ = ["BadParametersError", "MODEL_NAMES", "PUBLISHED_NAMES", "validate_par
 
 #: atomdl.evaluation.model_selection.MODELS and atomdl.representations.PUBLISHED, named here so
 #: that validation does not import scikit-learn or ElementEmbeddings (tests keep them equal).
-MODEL_NAMES = ("mean", "rf", "krr", "svr", "hgb", "two_stage")
+MODEL_NAMES = (
+    "mean", "rf", "krr", "svr", "hgb", "two_stage",
+    "finetune_paper", "finetune_property_aware", "finetune_random",
+)  # fmt: skip
 PUBLISHED_NAMES = ("magpie", "mat2vec", "megnet16", "skipatom", "oliynyk")
 
 Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
@@ -136,6 +139,7 @@ class _Janus(_Block):
 
 class Featurization(_Block):
     representations: list[str] | None = None
+    fine_tuning_input: bool = True  # also the composition table the fine-tuned encoder reads
     janus: _Janus = _Janus()
 
 

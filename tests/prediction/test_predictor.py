@@ -138,3 +138,21 @@ def test_best_row_is_the_lowest_nested_mae_and_names_are_checked():
     assert best_row(results, representation="a")["params"] == {"n": 1}
     with pytest.raises(ValueError, match="'c' is not in the results table"):
         best_row(results, representation="c")
+
+
+def test_a_fine_tuned_row_predicts_new_formulas(expt_gap_compositions):
+    from atomdl.finetuning.features import composition_representation
+    from atomdl.prediction import fit_composition_predictor, predict_band_gaps
+
+    compositions = expt_gap_compositions.iloc[:80]
+    predictor = fit_composition_predictor(
+        compositions, composition_representation(), "finetune_random",
+        {"epochs": 2, "patience": 1}, n_splits=2,
+    )  # fmt: skip
+    assert predictor.representation.name == "composition" and len(predictor.members) == 2
+    out = predict_band_gaps(["GaN", "Al0.5Ga0.5As", "Og2O", compositions["formula"].iloc[0]],
+                            predictor)  # fmt: skip
+    assert out["predicted_band_gap"].iloc[:2].notna().all()
+    assert (out["predicted_band_gap"].dropna() >= 0).all()
+    assert "composition has no vector for Og" in out["rejected_reason"].iloc[2]
+    assert out["known_target"].iloc[3] == pytest.approx(compositions["target"].iloc[0])

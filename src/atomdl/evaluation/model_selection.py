@@ -41,7 +41,10 @@ __all__ = [
     "results_markdown",
 ]
 
-MODELS = ("mean", "rf", "krr", "svr", "hgb", "two_stage")
+#: the pretrained encoder fine-tuned end to end (atomdl.finetuning), from each start; they run
+#: on the composition table only, and the other models on every other table
+FINETUNE_MODELS = ("finetune_paper", "finetune_property_aware", "finetune_random")
+MODELS = ("mean", "rf", "krr", "svr", "hgb", "two_stage", *FINETUNE_MODELS)
 
 
 def make_estimator(model: str, seed: int = 0):
@@ -50,7 +53,9 @@ def make_estimator(model: str, seed: int = 0):
     ``hgb``: histogram gradient boosting (early stopping off, so that a fit is a function of its
     grid point alone). ``two_stage``: a random-forest classifier for "gap > 0", then a random
     forest regressor for the materials it calls gapped (``TwoStageRegressor``; its grid keys
-    are ``classifier__...`` and ``regressor__...``).
+    are ``classifier__...`` and ``regressor__...``). ``finetune_<start>``: the encoder
+    fine-tuned from ``start`` (``atomdl.finetuning.EncoderRegressor``) with no scaler before it:
+    its first columns are atom counts, and it standardises its extra features itself.
     """
     from sklearn.dummy import DummyRegressor
     from sklearn.ensemble import (
@@ -76,9 +81,21 @@ def make_estimator(model: str, seed: int = 0):
             RandomForestRegressor(random_state=seed, n_jobs=1),
         ),
     }
+    if model in FINETUNE_MODELS:
+        from atomdl.finetuning import EncoderRegressor
+
+        start = model.removeprefix("finetune_")
+        return Pipeline([("scale", "passthrough"), ("model", EncoderRegressor(start, seed=seed))])
     if model not in regressors:
-        raise ValueError(f"unknown model {model!r}; known: {list(regressors)}")
+        raise ValueError(f"unknown model {model!r}; known: {[*regressors, *FINETUNE_MODELS]}")
     return Pipeline([("scale", StandardScaler()), ("model", regressors[model]())])
+
+
+def runs_on(representation: str, model: str) -> bool:
+    """Fine-tuned models read the composition table; every other model reads the others."""
+    from atomdl.finetuning.features import COMPOSITION
+
+    return (model in FINETUNE_MODELS) == (representation == COMPOSITION)
 
 
 def prefixed_grid(grid: Sequence[dict] | dict | None) -> list[dict]:
@@ -194,6 +211,11 @@ def _search(model: str, grid: list[dict], inner_splits: int, seed: int):
     points = list(ParameterGrid(grid)) if grid else [{}]
     if len(points) == 1:
         return estimator.set_params(**points[0]), points[0]
+    if model in FINETUNE_MODELS:
+        raise ValueError(
+            f"{model} is not grid-searched (early stopping chooses its epochs): give its grid "
+            f"one point, not {len(points)}"
+        )
     inner = KFold(n_splits=inner_splits, shuffle=True, random_state=seed)
     return SharedSplitSearch(model, grid, inner, seed), None
 
@@ -386,7 +408,9 @@ def compare_representations(
     folds = splitter.assignments(all_ids)
     settings = describe_protocol(splitter.n_splits, splitter.n_repeats, inner_splits,
                                  len(all_ids), isinstance(splitter, MatbenchFolds))  # fmt: skip
-    pairs = [(representation, model) for representation in ordered for model in models]
+    pairs = [(r, m) for r in ordered for m in models if runs_on(r, m)]
+    if not pairs:
+        raise ValueError(f"no model of {list(models)} runs on the tables {ordered}")
     plans = {
         (name, model): _NestedPlan(tables[name], model, grids.get(model), folds, inner_splits, seed)
         for name, model in pairs
@@ -441,10 +465,16 @@ def _results_row(result: CVResult, labels: dict, settings: str, n_materials: int
 
 def _significance(results: pd.DataFrame, folds: pd.DataFrame, reference: str) -> pd.DataFrame:
     """Corrected resampled t-test of each representation's per-fold MAE against the
-    reference's, model by model, on the identical outer folds (nested rows only)."""
-    results = results.assign(t_vs_reference=np.nan, p_vs_reference=np.nan)
+    reference's, model by model, on the identical outer folds (nested rows only). A fine-tuned
+    model, which the reference has no row of, is tested against the reference's best model
+    (lowest nested MAE, the mean predictor left out); ``reference_model`` names the row."""
+    results = results.assign(t_vs_reference=np.nan, p_vs_reference=np.nan, reference_model="")
+    nested = results.loc[(results["protocol"] == NESTED) & (results["model"] != "mean")]
+    own = nested.loc[nested["representation"] == reference]
+    best = own.loc[own["mae_mean"].idxmin(), "model"] if len(own) else None
     for (model, representation), group in folds.groupby(["model", "representation"]):
-        base = folds.loc[(folds["model"] == model) & (folds["representation"] == reference)]
+        against = best if model in FINETUNE_MODELS else model
+        base = folds.loc[(folds["model"] == against) & (folds["representation"] == reference)]
         if representation == reference or base.empty:
             continue
         paired = group.merge(base, on=["repeat", "fold"], suffixes=("", "_ref"))
@@ -454,4 +484,5 @@ def _significance(results: pd.DataFrame, folds: pd.DataFrame, reference: str) ->
         where = ((results["model"] == model) & (results["representation"] == representation)
                  & (results["protocol"] == NESTED))  # fmt: skip
         results.loc[where, ["t_vs_reference", "p_vs_reference"]] = (t, p)
+        results.loc[where, "reference_model"] = against
     return results

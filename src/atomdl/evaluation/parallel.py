@@ -53,6 +53,8 @@ class UnitCache:
     into place, so an interrupted write leaves no half file)."""
 
     SOURCES = ("model_selection", "search", "splits", "two_stage")  # what computes a unit
+    #: what computes a fine-tuned model's unit, besides: the encoder, fine-tuning, the releases
+    FINETUNING_SOURCES = ("atomdl.finetuning.estimator", "atomdl.pretraining.encoder")
 
     def __init__(self, folder):
         from pathlib import Path
@@ -116,6 +118,16 @@ class UnitCache:
 
         sources = [inspect.getsource(importlib.import_module(f"atomdl.evaluation.{name}"))
                    for name in cls.SOURCES]  # fmt: skip
+        sources += [inspect.getsource(importlib.import_module(name))
+                    for name in cls.FINETUNING_SOURCES]  # fmt: skip
+        from importlib import resources
+
+        from atomdl.pretraining.release import RELEASES
+
+        package = resources.files("atomdl.pretraining")
+        for folder in RELEASES.values():  # a remade release is another starting point
+            record = package.joinpath(folder, "RELEASE.json")
+            sources.append(record.read_text() if record.is_file() else "")
         return content_hash((sources, sklearn.__version__, numpy.__version__, scipy.__version__))
 
     def _load(self, path):

@@ -20,11 +20,56 @@ from atomdl.featurization import (
     FeatureTable,
 )
 
-__all__ = ["AMOUNT_PREFIX", "COMPOSITION", "composition_features", "janus_composition_features"]
+__all__ = [
+    "AMOUNT_PREFIX",
+    "COMPOSITION",
+    "composition_features",
+    "composition_representation",
+    "encoder_elements",
+    "janus_composition_features",
+    "table_builders",
+]
 
 AMOUNT_PREFIX = "amount__"
 #: the representation name of these tables in model selection
 COMPOSITION = "composition"
+
+
+def encoder_elements(release: str = "paper") -> list[str]:
+    """The released encoder's elements in its token order (the order of its vector table),
+    which every release shares: the columns ``EncoderRegressor`` expects."""
+    from atomdl.pretraining.release import released_vectors
+
+    return released_vectors(release).index.astype(str).tolist()
+
+
+def composition_representation(release: str = "paper"):
+    """The composition table's elements as a ``Representation`` (one-hot rows in the encoder's
+    order), so that whatever asks a representation which elements it has gets an answer; its
+    tables are built by :func:`table_builders`, not by pooling these rows."""
+    from atomdl.representations import Representation
+
+    elements = encoder_elements(release)
+    vectors = pd.DataFrame(np.eye(len(elements)), index=elements, columns=elements)
+    return Representation(COMPOSITION, vectors, "amounts of the encoder's elements (fine-tuning)")
+
+
+def table_builders(representation):
+    """(composition builder, Janus builder) for a representation: pooled element vectors and
+    M/X/Y vectors, or for the composition table the amounts the fine-tuned encoder reads. Both
+    take (table, representation, **keywords) as ``pooled_features`` and ``janus_features``."""
+    from atomdl.featurization import janus_features, pooled_features
+
+    if representation.name != COMPOSITION:
+        return pooled_features, janus_features
+
+    def compositions(table, representation, **keywords):
+        return composition_features(table, representation.elements, **keywords)
+
+    def janus(table, representation, **keywords):
+        return janus_composition_features(table, representation.elements, **keywords)
+
+    return compositions, janus
 
 
 def composition_features(

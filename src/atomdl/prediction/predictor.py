@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from atomdl.chemistry import element_symbols, parse_formulas
-from atomdl.featurization import ID_COLUMNS, janus_features, pooled_features
+from atomdl.featurization import ID_COLUMNS
+from atomdl.finetuning.features import table_builders
 from atomdl.materials.janus import POSITION_COLUMNS, assign_sites
 from atomdl.representations import Representation
 
@@ -166,7 +167,7 @@ def fit_composition_predictor(
     record: dict | None = None,
 ) -> BandGapPredictor:
     """From ingestion's composition table (``row, formula, target, elements, amounts``)."""
-    built = pooled_features(compositions, representation)
+    built = table_builders(representation)[0](compositions, representation)
     record = _set_aside(built.rejected, representation, record)
     kept = compositions.set_index(compositions["row"].astype(str)).loc[built.table["material_id"]]
     keys = pd.Series(
@@ -203,7 +204,7 @@ def fit_janus_predictor(
     from atomdl.prediction.structures import JanusStructureModel
 
     gapped = materials.loc[materials["has_gap"].astype(bool)].reset_index(drop=True)
-    built = janus_features(gapped, representation)
+    built = table_builders(representation)[1](gapped, representation)
     record = _set_aside(built.rejected, representation, record)
     by_uid = gapped.set_index(gapped["uid"].astype(str)).loc[built.table["material_id"]]
     keys = pd.Series(_janus_keys(by_uid))
@@ -236,7 +237,7 @@ def fit_janus_predictor(
 def gap_table(materials: pd.DataFrame, representation: Representation):
     """Every Janus material (gapped and metallic) as the classifier sees it: the features, 1 for
     gapped and 0 for metallic, and the material ids."""
-    built = janus_features(
+    built = table_builders(representation)[1](
         materials.assign(gapped=materials["has_gap"].astype(float)), representation, target="gapped"
     )
     return (
@@ -362,7 +363,7 @@ def _composition_inputs(materials: pd.DataFrame, representation: Representation)
         compositions.assign(target=np.nan),
         rejects,
         representation,
-        lambda c, r: pooled_features(c, r, id_column="row"),
+        lambda c, r: table_builders(r)[0](c, r, id_column="row"),
         lambda c: [
             _composition_key(e, a) for e, a in zip(c["elements"], c["amounts"], strict=True)
         ],
@@ -401,7 +402,7 @@ def _janus_inputs(materials: pd.DataFrame, representation: Representation, struc
         candidates.assign(uid=candidates["row"].astype(str), band_gap=np.nan),
         rejects,
         representation,
-        janus_features,
+        table_builders(representation)[1],
         _janus_keys,
     )
 

@@ -16,6 +16,8 @@ pytestmark = pytest.mark.integration
 
 REPRESENTATIONS = ["atom_dl", "magpie", "random"]
 MODELS = ["mean", "rf", "krr", "svr"]
+#: the fine-tuned encoder, on the composition table, a short run
+FINETUNE = {"finetune_paper": {"epochs": [3], "patience": [2], "batch_size": [32]}}
 SMALL = {
     "embedding_analysis": {"mantel_permutations": 9},
     "featurization": {"representations": REPRESENTATIONS},
@@ -23,7 +25,9 @@ SMALL = {
         "tasks": {
             "janus": {
                 "outer": {"repeats": 2},
+                "models": [*MODELS, *FINETUNE],
                 "grids": {
+                    **FINETUNE,
                     "rf": {"n_estimators": [10, 30]},
                     "krr": [{"kernel": ["poly"], "degree": [1, 2], "alpha": [1.0]}],
                     "svr": [{"kernel": ["rbf"], "C": [1.0, 10.0], "gamma": [0.01]}],
@@ -32,7 +36,9 @@ SMALL = {
             "expt_gap": {
                 "max_materials": 120,
                 "outer": {"repeats": 1},
+                "models": [*MODELS, *FINETUNE],
                 "grids": {
+                    **FINETUNE,
                     "rf": {"n_estimators": [10]},
                     "krr": [{"kernel": ["rbf"], "alpha": [0.1], "gamma": [0.01]}],
                     "svr": [{"kernel": ["rbf"], "C": [1.0], "gamma": [0.01]}],
@@ -71,12 +77,14 @@ def test_model_selection_on_the_real_janus_and_expt_gap_data(make_project, c2db_
         session.run(pipeline_names=pipelines)
     # every outer fold and paper run of every representation x model, kept for a resume
     # (expt_gap: no paper protocol, conf/base)
-    units = len(REPRESENTATIONS) * len(MODELS) * ((2 * 5 + 1) + 5)
+    # (and the fine-tuned encoder on the composition table of each task)
+    pairs = len(REPRESENTATIONS) * len(MODELS) + 1
+    units = pairs * ((2 * 5 + 1) + 5)
     assert len(list(kept.glob("*.pkl"))) == units
     reports = project / "data" / "08_reporting"
 
     results = pd.read_csv(latest_version(reports / "janus_cv_results.csv"))
-    assert len(results) == len(REPRESENTATIONS) * len(MODELS) * 2  # nested and paper protocol
+    assert len(results) == pairs * 2  # nested and paper protocol
     nested = results.loc[results["protocol"] == "nested"].set_index(["representation", "model"])
     assert nested["n_materials"].eq(93).all()
     assert nested.loc[("atom_dl", "krr"), "mae_mean"] < nested.loc[("atom_dl", "mean"), "mae_mean"]
@@ -84,21 +92,30 @@ def test_model_selection_on_the_real_janus_and_expt_gap_data(make_project, c2db_
     for representation in ("magpie", "random"):
         p_values = nested.loc[representation, "p_vs_reference"].drop("mean")
         assert ((p_values > 0) & (p_values <= 1)).all()
+    fine_tuned = nested.loc[("composition", "finetune_paper")]
+    own = nested.loc["atom_dl"].drop("mean")
+    assert fine_tuned["reference_model"] == own["mae_mean"].idxmin()  # against Atom_DL's best
+    assert 0 < fine_tuned["p_vs_reference"] <= 1 and fine_tuned["n_materials"] == 93
 
     folds = pd.read_csv(latest_version(reports / "janus_cv_folds.csv"))
-    assert len(folds) == len(REPRESENTATIONS) * len(MODELS) * 2 * 5
+    assert len(folds) == pairs * 2 * 5
     sizes = folds.pivot_table(index=["repeat", "fold"], columns="representation", values="n_test")
     assert (sizes.nunique(axis=1) == 1).all()  # identical outer folds for every representation
 
-    janus = VersionedTablesDataset(
+    janus_tables = VersionedTablesDataset(
         str(project / "data" / "04_feature" / "janus_features"), Version(None, None)
-    ).load()["janus__atom_dl"]
+    ).load()
+    janus = janus_tables["janus__atom_dl"]
+    composition = janus_tables["janus__composition"]  # the fine-tuned encoder's input
+    assert composition.filter(like="amount__").sum(axis=1).eq(3).all()
+    assert composition.filter(like="structure__").shape == (93, 10)
     table4 = pd.read_csv(latest_version(reports / "janus_oof_predictions.csv"))
     assert len(table4) == 93 and set(table4["material_id"]) == set(janus["material_id"])
     assert {f"{m}__{r}" for m in MODELS for r in REPRESENTATIONS} <= set(table4.columns)
+    assert "finetune_paper__composition" in table4.columns
 
     expt = pd.read_csv(latest_version(reports / "expt_gap_cv_results.csv"))
-    assert expt["n_materials"].eq(120).all() and len(expt) == 12
+    assert expt["n_materials"].eq(120).all() and len(expt) == 13
     assert expt["protocol"].eq("nested").all()  # conf/base leaves expt_gap's paper protocol out
     markdown = latest_version(reports / "janus_cv_results.md").read_text()
     assert "| janus" in markdown and "paper (optimistic)" in markdown
@@ -129,7 +146,7 @@ def test_model_selection_on_the_real_janus_and_expt_gap_data(make_project, c2db_
             "select count(*) from metrics where run_uuid=? and key='outer_fold_mae'", (krr,)
         ).fetchone()[0]
         params = dict(db.execute("select key, value from params where run_uuid=?", (krr,)))
-    assert len(parent) == 1 and len(runs) == 1 + 2 * len(REPRESENTATIONS) * len(MODELS)
+    assert len(parent) == 1 and len(runs) == 1 + 2 * pairs
     _check_predictions(project)
     assert {"mae_mean", "mae_std", "rmse_mean", "r2_mean", "paper_mae_mean"} <= metrics
     assert steps == 10 and '"degree": [1, 2]' in params["grid"]

@@ -21,16 +21,24 @@ def _chosen(representations: dict, chosen: list | None) -> list:
     return [representations[n] for n in names]
 
 
-def _featurize(task: str, build, representations: list) -> tuple[dict, pd.DataFrame]:
+def _featurize(
+    task: str, build, representations: list, composition=None
+) -> tuple[dict, pd.DataFrame]:
+    """Every representation's table, and the fine-tuned encoder's input (``composition``, a
+    function of the encoder's elements) when asked for."""
+    from atomdl.finetuning.features import COMPOSITION, encoder_elements
+
+    builds = [(r.name, lambda r=r: build(r)) for r in representations]
+    if composition is not None:
+        builds.append((COMPOSITION, lambda: composition(encoder_elements())))
     tables, rejects = {}, []
-    for representation in representations:
-        result = build(representation)
-        tables[f"{task}__{representation.name}"] = result.table
+    for name, make in builds:
+        result = make()
+        tables[f"{task}__{name}"] = result.table
         rejects.append(result.rejected)
         logger.info(
             "%s x %s: %d materials, %d features, %d set aside",
-            task, representation.name, len(result.table), result.features.shape[1],
-            len(result.rejected),
+            task, name, len(result.table), result.features.shape[1], len(result.rejected),
         )  # fmt: skip
     rejected = pd.concat(rejects, ignore_index=True)
     if len(rejected):
@@ -48,6 +56,7 @@ def featurize_janus(
 ) -> tuple[dict, pd.DataFrame]:
     """Janus MXY: M, X, Y vectors + structure features, for every representation."""
     from atomdl.featurization import janus_features
+    from atomdl.finetuning.features import janus_composition_features
 
     settings = options["janus"]
     selected = materials
@@ -56,10 +65,17 @@ def featurize_janus(
     logger.info("Janus task: %d of %d materials (only_with_gap=%s)", len(selected),
                 len(materials), settings["only_with_gap"])  # fmt: skip
     representations = _chosen(element_representations, options["representations"])
+    composition = None
+    if options.get("fine_tuning_input", True):
+
+        def composition(elements):
+            return janus_composition_features(selected, elements, target=settings["target"])
+
     return _featurize(
         "janus",
         lambda r: janus_features(selected, r, target=settings["target"]),
         representations,
+        composition,
     )
 
 
@@ -70,6 +86,15 @@ def featurize_expt_gap(
 ) -> tuple[dict, pd.DataFrame]:
     """Matbench expt_gap: amount-weighted pooled element vectors, for every representation."""
     from atomdl.featurization import pooled_features
+    from atomdl.finetuning.features import composition_features
 
     representations = _chosen(element_representations, options["representations"])
-    return _featurize("expt_gap", lambda r: pooled_features(compositions, r), representations)
+    composition = None
+    if options.get("fine_tuning_input", True):
+
+        def composition(elements):
+            return composition_features(compositions, elements)
+
+    return _featurize(
+        "expt_gap", lambda r: pooled_features(compositions, r), representations, composition
+    )

@@ -28,6 +28,10 @@ def fit_predictor(
     settings = options["tasks"][task]
     row = best_row(cv_results, settings["representation"], settings["model"])
     name = row["representation"]
+    from atomdl.finetuning.features import COMPOSITION, composition_representation
+
+    if name == COMPOSITION:  # the fine-tuned encoder's input, not a set of element vectors
+        element_representations = {**element_representations, name: composition_representation()}
     if name not in element_representations:
         raise KeyError(f"the results table names {name!r}, which the representation set lacks")
     record = {
