@@ -100,10 +100,14 @@ def test_analysis_and_features_from_the_released_vectors(
     expt_gap = VersionedTablesDataset(
         str(data / "04_feature" / "expt_gap_features"), Version(None, None)
     ).load()
-    assert sorted(janus) == sorted(f"janus__{r}" for r in REPRESENTATIONS)
-    assert sorted(expt_gap) == sorted(f"expt_gap__{r}" for r in REPRESENTATIONS)
+    # and the composition table the fine-tuned encoder reads (86 elements' amounts)
+    tables = [*REPRESENTATIONS, "composition"]
+    assert sorted(janus) == sorted(f"janus__{r}" for r in tables)
+    assert sorted(expt_gap) == sorted(f"expt_gap__{r}" for r in tables)
     assert janus["janus__atom_dl"].shape == (93, 3 + 3 * 16 + 10)
+    assert janus["janus__composition"].shape == (93, 3 + 86 + 10)
     assert expt_gap["expt_gap__magpie"].shape == (4604, 3 + 5 * 22)
+    assert expt_gap["expt_gap__composition"].shape == (4604, 3 + 86)
     ids = janus["janus__atom_dl"]["material_id"].tolist()
     assert all(t["material_id"].tolist() == ids for t in janus.values())
     for task in ("janus", "expt_gap"):
