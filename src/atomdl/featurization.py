@@ -30,6 +30,7 @@ __all__ = [
     "FeatureTable",
     "janus_features",
     "pooled_features",
+    "require_janus_columns",
 ]
 
 JANUS_SITES = ("m", "x", "y")
@@ -63,6 +64,16 @@ def _rejects(
     return pd.DataFrame(rows, columns=list(REJECT_COLUMNS))
 
 
+def require_janus_columns(
+    materials: pd.DataFrame, target: str, structure_columns: Sequence[str]
+) -> None:
+    """What every Janus feature table is built from; a KeyError names what is missing."""
+    needed = ["uid", "formula", target, *JANUS_SITES, *structure_columns]
+    absent = [c for c in needed if c not in materials.columns]
+    if absent:
+        raise KeyError(f"the Janus table lacks the columns {absent}")
+
+
 def janus_features(
     materials: pd.DataFrame,
     representation: Representation,
@@ -70,10 +81,7 @@ def janus_features(
     structure_columns: Sequence[str] = JANUS_STRUCTURE_COLUMNS,
 ) -> FeatureTable:
     """``[M vector | X vector | Y vector | structure]`` per Janus material (``uid`` as id)."""
-    needed = ["uid", "formula", target, *JANUS_SITES, *structure_columns]
-    absent = [c for c in needed if c not in materials.columns]
-    if absent:
-        raise KeyError(f"the Janus table lacks the columns {absent}")
+    require_janus_columns(materials, target, structure_columns)
     missing = [
         representation.missing(row) for row in materials[list(JANUS_SITES)].itertuples(index=False)
     ]

@@ -75,15 +75,14 @@ def _sequences(rows: dict[str, float], extra=()):
     x[0, len(ELEMENTS) :] = extra
     model = EncoderRegressor()
     model._layout(PAPER, x)
-    return model._sequences(x)
+    return model._sequences(PAPER, x)
 
 
 def test_a_row_becomes_cls_elements_sep_with_its_amounts():
     tokens, counts, extra = _sequences({"O": 3, "Fe": 2}, extra=[0.5])
-    ids = [PAPER.tokens.index(s) for s in ("[CLS]", "O", "Fe", "[SEP]")]
     by_column = sorted(["O", "Fe"], key=ELEMENTS.index)
-    expected = [2, *(PAPER.tokens.index(s) for s in by_column), 3]
-    assert tokens[0].tolist() == expected and set(ids) == set(expected)
+    expected = [2, *(PAPER.tokens.index(s) for s in by_column), 3]  # [CLS] elements [SEP]
+    assert tokens[0].tolist() == expected
     assert counts[0].tolist() == [1.0, *({"O": 3, "Fe": 2}[s] for s in by_column), 1.0]
     assert extra.tolist() == [[0.5]]
     with pytest.raises(ValueError, match=r"rows \[0\] have a negative amount or no element"):

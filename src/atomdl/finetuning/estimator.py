@@ -30,7 +30,7 @@ __all__ = ["STARTS", "EncoderRegressor", "start_encoder"]
 
 #: named starting points: the released encoders, or the paper's architecture at random weights
 STARTS = ("paper", "property_aware", "random")
-_CLS, _SEP, _FIRST_ELEMENT = "[CLS]", "[SEP]", 5
+_FIRST_ELEMENT = 5  # token ids below are the special tokens
 
 
 def start_encoder(start, seed: int = 0) -> AtomEncoder:
@@ -114,7 +114,7 @@ class EncoderRegressor(RegressorMixin, BaseEstimator):
         with self._threads():
             encoder = start_encoder(self.start, self.seed)
             self._layout(encoder, X)
-            tokens, counts, extra = self._sequences(X)
+            tokens, counts, extra = self._sequences(encoder, X)
             rng = np.random.default_rng(self.seed)
             order = rng.permutation(len(X))
             n_validation = max(1, int(round(self.validation_fraction * len(X))))
@@ -144,7 +144,7 @@ class EncoderRegressor(RegressorMixin, BaseEstimator):
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"{X.shape[1]} features, but fitted on {self.n_features_in_}")
         with self._threads():
-            tokens, counts, extra = self._sequences(X)
+            tokens, counts, extra = self._sequences(self.model_.encoder, X)
             extra = ((extra - self.extra_mean_) / self.extra_scale_).astype(np.float32)
             data = [torch.from_numpy(a) for a in (tokens, counts, extra)]
             standardised = self._predict(self.model_, data, np.arange(len(X)))
@@ -153,40 +153,18 @@ class EncoderRegressor(RegressorMixin, BaseEstimator):
     # -- inside ----------------------------------------------------------------------------
 
     def _layout(self, encoder: AtomEncoder, X: np.ndarray) -> None:
-        tokens = encoder.tokens
-        self.element_ids_ = np.array(
-            [i for i, t in enumerate(tokens) if not t.startswith("[")], dtype=np.int64
-        )
         self.n_features_in_ = X.shape[1]
-        self.n_elements_ = len(self.element_ids_)
-        self.cls_id_, self.sep_id_ = tokens.index(_CLS), tokens.index(_SEP)
+        self.n_elements_ = sum(not t.startswith("[") for t in encoder.tokens)
         if X.shape[1] < self.n_elements_:
             raise ValueError(
                 f"{X.shape[1]} columns, fewer than the encoder's {self.n_elements_} elements: "
                 "the input is a composition table (atomdl.finetuning.composition_features)"
             )
 
-    def _sequences(self, X: np.ndarray):
+    def _sequences(self, encoder: AtomEncoder, X: np.ndarray):
         """Token ids and counts ([CLS] elements [SEP], padded) and the extra features."""
-        amounts, extra = X[:, : self.n_elements_], X[:, self.n_elements_ :]
-        present = amounts > 0
-        if (amounts < 0).any() or not present.any(axis=1).all():
-            bad = np.flatnonzero((amounts < 0).any(axis=1) | ~present.any(axis=1))
-            raise ValueError(
-                f"rows {bad[:10].tolist()} have a negative amount or no element at all "
-                f"({len(bad)} rows)"
-            )
-        n = present.sum(axis=1)
-        length = int(n.max()) + 2
-        tokens = np.zeros((len(X), length), dtype=np.int64)
-        counts = np.zeros((len(X), length), dtype=np.float32)
-        tokens[:, 0], counts[:, 0] = self.cls_id_, 1.0
-        rows, columns = np.nonzero(present)  # row-major: each row's elements in column order
-        slot = np.arange(len(rows)) - np.repeat(np.cumsum(n) - n, n) + 1
-        tokens[rows, slot] = self.element_ids_[columns]
-        counts[rows, slot] = amounts[rows, columns]
-        tokens[np.arange(len(X)), n + 1], counts[np.arange(len(X)), n + 1] = self.sep_id_, 1.0
-        return tokens, counts, extra
+        tokens, counts = encoder.element_sequences(X[:, : self.n_elements_])
+        return tokens, counts, X[:, self.n_elements_ :]
 
     def _train(self, model, data, standardised, train, validation, y, rng):
         encoder_parameters = list(model.encoder.parameters())

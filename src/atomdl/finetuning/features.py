@@ -18,6 +18,7 @@ from atomdl.featurization import (
     JANUS_STRUCTURE_COLUMNS,
     REJECT_COLUMNS,
     FeatureTable,
+    require_janus_columns,
 )
 
 __all__ = [
@@ -123,10 +124,7 @@ def janus_composition_features(
     structure_columns: Sequence[str] = JANUS_STRUCTURE_COLUMNS,
 ) -> FeatureTable:
     """One atom each of M, X and Y, then the structure features (as ``janus_features``)."""
-    needed = ["uid", "formula", target, *JANUS_SITES, *structure_columns]
-    absent = [c for c in needed if c not in materials.columns]
-    if absent:
-        raise KeyError(f"the Janus table lacks the columns {absent}")
+    require_janus_columns(materials, target, structure_columns)
     sites = materials[list(JANUS_SITES)].astype(str)
     compositions = pd.DataFrame(
         {

@@ -139,30 +139,23 @@ class AtomEncoder(nn.Module):
     @torch.no_grad()
     def predict_properties(self, formulas: Sequence[str]) -> pd.DataFrame:
         """The property heads' predictions for formulas, each read alone (``[CLS] formula
-        [SEP]``), in the properties' own units; one row per formula."""
+        [SEP]``, one position per element, see :meth:`encode`), in the properties' own units;
+        one row per formula."""
         if not self.config.properties or not self.config.property_scales:
             raise ValueError("this encoder has no trained property heads")
-        if self.tokens is None:
-            raise ValueError("this encoder was built without its tokens: pass them to AtomEncoder")
         from atomdl.chemistry import parse_formula
 
-        index = {token: i for i, token in enumerate(self.tokens)}
-        rows = []
-        for formula in formulas:
-            atoms = []
+        elements = self.element_vectors().index
+        amounts = np.zeros((len(formulas), len(elements)))
+        for row, formula in enumerate(formulas):
             for symbol, amount in parse_formula(formula).items():
-                if symbol not in index:
+                if symbol not in elements:
                     raise ValueError(f"{formula}: {symbol} is not in the encoder's vocabulary")
-                if amount != round(amount) or amount < 1:
-                    raise ValueError(f"{formula}: amounts must be positive integers")
-                atoms += [index[symbol]] * int(round(amount))
-            rows.append([index["[CLS]"], *atoms, index["[SEP]"]])
-        length = max(len(r) for r in rows)
-        tokens = torch.zeros(len(rows), length, dtype=torch.long)
-        pools = torch.zeros(len(rows), 1, length)
-        for i, row in enumerate(rows):
-            tokens[i, : len(row)] = torch.tensor(row)
-            pools[i, 0, 1 : len(row) - 1] = 1.0 / (len(row) - 2)
+                amounts[row, elements.get_loc(symbol)] += amount
+        tokens, counts = (torch.from_numpy(a) for a in self.element_sequences(amounts))
+        is_element = torch.tensor([not t.startswith("[") for t in self.tokens])
+        atoms = counts * is_element[tokens]
+        pools = (atoms / atoms.sum(dim=1, keepdim=True))[:, None, :]
         was_training = self.training
         self.eval()
         *_, standardised = self(tokens, torch.zeros_like(tokens), formula_pools=pools)
@@ -172,6 +165,35 @@ class AtomEncoder(nn.Module):
         return pd.DataFrame(
             values, index=pd.Index(list(formulas), name="formula"), columns=self.config.properties
         )
+
+    def element_sequences(self, amounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids and counts (:meth:`encode`) of materials given as amounts of the encoder's
+        elements (rows x elements, in :meth:`element_vectors`' order): ``[CLS]``, one position
+        per element present, ``[SEP]``, padded."""
+        if self.tokens is None:
+            raise ValueError("this encoder was built without its tokens: pass them to AtomEncoder")
+        element_ids = np.array(
+            [i for i, t in enumerate(self.tokens) if not t.startswith("[")], dtype=np.int64
+        )
+        amounts = np.asarray(amounts, dtype=float)
+        present = amounts > 0
+        if (amounts < 0).any() or not present.any(axis=1).all():
+            bad = np.flatnonzero((amounts < 0).any(axis=1) | ~present.any(axis=1))
+            raise ValueError(
+                f"rows {bad[:10].tolist()} have a negative amount or no element at all "
+                f"({len(bad)} rows)"
+            )
+        n = present.sum(axis=1)
+        tokens = np.zeros((len(amounts), int(n.max()) + 2), dtype=np.int64)
+        counts = np.zeros(tokens.shape, dtype=np.float32)
+        last = np.arange(len(amounts)), n + 1
+        tokens[:, 0], tokens[last] = self.tokens.index("[CLS]"), self.tokens.index("[SEP]")
+        counts[:, 0], counts[last] = 1.0, 1.0
+        rows, columns = np.nonzero(present)  # row-major: each row's elements in column order
+        slot = np.arange(len(rows)) - np.repeat(np.cumsum(n) - n, n) + 1
+        tokens[rows, slot] = element_ids[columns]
+        counts[rows, slot] = amounts[rows, columns]
+        return tokens, counts
 
     def element_vectors(self) -> pd.DataFrame:
         """The element-vector table ("Atom_DL"): one row per element of the vocabulary, indexed

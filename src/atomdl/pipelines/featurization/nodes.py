@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -67,10 +68,7 @@ def featurize_janus(
     representations = _chosen(element_representations, options["representations"])
     composition = None
     if options.get("fine_tuning_input", True):
-
-        def composition(elements):
-            return janus_composition_features(selected, elements, target=settings["target"])
-
+        composition = partial(janus_composition_features, selected, target=settings["target"])
     return _featurize(
         "janus",
         lambda r: janus_features(selected, r, target=settings["target"]),
@@ -91,10 +89,7 @@ def featurize_expt_gap(
     representations = _chosen(element_representations, options["representations"])
     composition = None
     if options.get("fine_tuning_input", True):
-
-        def composition(elements):
-            return composition_features(compositions, elements)
-
+        composition = partial(composition_features, compositions)
     return _featurize(
         "expt_gap", lambda r: pooled_features(compositions, r), representations, composition
     )
