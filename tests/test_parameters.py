@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from atomdl.errors import BadParametersError
-from atomdl.parameters import MODEL_NAMES, PUBLISHED_NAMES, validate_parameters
+from atomdl.parameters import EXTRA_RELEASES, MODEL_NAMES, PUBLISHED_NAMES, validate_parameters
 from tests.conftest import EMBEDDED, PROJECT_ROOT
 
 ENVIRONMENTS = sorted(
@@ -98,9 +98,11 @@ def test_a_bad_parameter_is_named_with_its_value_and_what_is_allowed(params, lin
 
 def test_the_names_checked_are_the_library_s():
     from atomdl.evaluation.model_selection import MODELS
+    from atomdl.pretraining.release import RELEASES
     from atomdl.representations import PUBLISHED
 
     assert MODEL_NAMES == tuple(MODELS) and PUBLISHED_NAMES == tuple(PUBLISHED)
+    assert ("paper", *EXTRA_RELEASES) == tuple(RELEASES)
 
 
 def test_a_run_with_bad_parameters_stops_before_loading_data_or_opening_a_run(make_project):

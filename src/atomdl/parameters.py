@@ -24,7 +24,13 @@ from pydantic import (
 
 from atomdl.errors import BadParametersError
 
-__all__ = ["BadParametersError", "MODEL_NAMES", "PUBLISHED_NAMES", "validate_parameters"]
+__all__ = [
+    "BadParametersError",
+    "EXTRA_RELEASES",
+    "MODEL_NAMES",
+    "PUBLISHED_NAMES",
+    "validate_parameters",
+]
 
 #: atomdl.evaluation.model_selection.MODELS and atomdl.representations.PUBLISHED, named here so
 #: that validation does not import scikit-learn or ElementEmbeddings (tests keep them equal).
@@ -33,6 +39,8 @@ MODEL_NAMES = (
     "finetune_paper", "finetune_property_aware", "finetune_random",
 )  # fmt: skip
 PUBLISHED_NAMES = ("magpie", "mat2vec", "megnet16", "skipatom", "oliynyk")
+#: atomdl.pretraining.release.RELEASES but the paper's, which is always there as ``atom_dl``
+EXTRA_RELEASES = ("property_aware",)
 
 Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
 #: the DFT targets the OQMD corpus carries per formula (the property heads' choices)
@@ -113,6 +121,7 @@ class _Random(_Block):
 
 class Representations(_Block):
     published: list[Literal[PUBLISHED_NAMES]] = list(PUBLISHED_NAMES)
+    releases: list[Literal[EXTRA_RELEASES]] = []
     atom2vec: _Atom2Vec = _Atom2Vec()
     random: _Random = _Random()
 

@@ -122,6 +122,18 @@ def test_other_inputs_or_code_or_a_damaged_file_are_computed_again(tmp_path, cap
     assert "could not be read" in caplog.text
 
 
+def test_only_fine_tuned_units_depend_on_the_fine_tuning_code_and_releases(tmp_path, monkeypatch):
+    cache = UnitCache(tmp_path)
+    classical = (_square, ("rf", np.ones(3)))
+    tuned = (_square, ("finetune_paper", np.ones(3)))
+    before = [cache.key(*unit) for unit in (classical, tuned)]
+    monkeypatch.setattr(UnitCache, "finetuning_version", classmethod(lambda cls: "a new release"))
+    after = [cache.key(*unit) for unit in (classical, tuned)]
+    assert after[0] == before[0] and after[1] != before[1]
+    monkeypatch.setattr(UnitCache, "code_version", classmethod(lambda cls: "edited selection"))
+    assert cache.key(*classical) != before[0] and cache.key(*tuned) != after[1]
+
+
 def test_a_comparison_resumed_from_kept_units_equals_a_fresh_one(tmp_path, in_process):
     first = _compare(n_jobs=2, cache=tmp_path)
     kept = {path: path.stat().st_mtime_ns for path in tmp_path.glob("*.pkl")}

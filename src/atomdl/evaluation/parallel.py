@@ -62,14 +62,24 @@ class UnitCache:
         self.folder = Path(folder)
 
     def key(
-        self, function: Callable, args: tuple, digests: dict | None = None, version=None
+        self,
+        function: Callable,
+        args: tuple,
+        digests: dict | None = None,
+        version=None,
+        finetuning_version=None,
     ) -> str:
         """The unit's name in the folder. ``digests``: array hashes to reuse between calls;
-        ``version``: the code version, when already taken (``code_version``)."""
+        ``version`` / ``finetuning_version``: the code versions, when already taken. Only a
+        fine-tuned model's unit (a ``finetune_*`` model among its arguments) depends on the
+        fine-tuning code and the releases, so a new release recomputes none of the others."""
         from joblib import hash as content_hash
 
         digests = {} if digests is None else digests
         version = self.code_version() if version is None else version
+        if any(isinstance(a, str) and a.startswith("finetune_") for a in args):
+            tuned = self.finetuning_version() if finetuning_version is None else finetuning_version
+            version = (version, tuned)
 
         def digest(value):  # big arrays hashed once per run, by content
             if getattr(value, "nbytes", 0) > 100_000:
@@ -86,8 +96,9 @@ class UnitCache:
 
         def cached_run(calls):
             digests: dict = {}
-            version = self.code_version()  # read once per run: edits made later do not count
-            keys = [self.key(function, args, digests, version) for function, args in calls]
+            # read once per run: edits made later do not count
+            version, tuned = self.code_version(), self.finetuning_version()
+            keys = [self.key(function, args, digests, version, tuned) for function, args in calls]
             found = {i: self.folder / f"{k}.pkl" for i, k in enumerate(keys)}
             found = {i: path for i, path in found.items() if path.exists()}
             todo = [i for i in range(len(calls)) if i not in found]
@@ -118,17 +129,27 @@ class UnitCache:
 
         sources = [inspect.getsource(importlib.import_module(f"atomdl.evaluation.{name}"))
                    for name in cls.SOURCES]  # fmt: skip
-        sources += [inspect.getsource(importlib.import_module(name))
-                    for name in cls.FINETUNING_SOURCES]  # fmt: skip
-        from importlib import resources
+        return content_hash((sources, sklearn.__version__, numpy.__version__, scipy.__version__))
+
+    @classmethod
+    def finetuning_version(cls) -> str:
+        """What else a fine-tuned model's unit depends on: the encoder and fine-tuning code,
+        torch, and the releases it starts from (a remade release is another starting point)."""
+        import importlib
+        import inspect
+        from importlib import metadata, resources
+
+        from joblib import hash as content_hash
 
         from atomdl.pretraining.release import RELEASES
 
+        sources = [inspect.getsource(importlib.import_module(name))
+                   for name in cls.FINETUNING_SOURCES]  # fmt: skip
         package = resources.files("atomdl.pretraining")
-        for folder in RELEASES.values():  # a remade release is another starting point
+        for folder in RELEASES.values():
             record = package.joinpath(folder, "RELEASE.json")
             sources.append(record.read_text() if record.is_file() else "")
-        return content_hash((sources, sklearn.__version__, numpy.__version__, scipy.__version__))
+        return content_hash((sources, metadata.version("torch")))
 
     def _load(self, path):
         import joblib

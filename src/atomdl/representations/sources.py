@@ -37,18 +37,25 @@ PUBLISHED = {
 ATOM2VEC_FILES = ("atoms_vec.txt", "atoms_index.txt")
 
 
-def atom_dl(vectors: pd.DataFrame | None = None, source: str | None = None) -> Representation:
-    """Atom_DL: the pretrained encoder's input embeddings; the committed release by default."""
+def atom_dl(
+    vectors: pd.DataFrame | None = None, source: str | None = None, release: str = "paper"
+) -> Representation:
+    """Atom_DL: the pretrained encoder's input embeddings; a committed release by default.
+
+    The paper release is ``atom_dl``, the faithful row; another release is ``atom_dl_<release>``
+    (e.g. ``atom_dl_property_aware``), so both can stand in one comparison.
+    """
+    name = "atom_dl" if release == "paper" else f"atom_dl_{release}"
     if vectors is None:
         from atomdl.pretraining.release import release_info, released_vectors
 
-        info = release_info()
-        vectors = released_vectors()
+        info = release_info(release)
+        vectors = released_vectors(release)
         source = source or (
-            f"atomdl pretrained release ({info['epochs']} epochs, {info['training_formulas']} "
+            f"atomdl {release} release ({info['epochs']} epochs, {info['training_formulas']} "
             f"OQMD formulas, data sha256 {info['training_data_sha256'][:12]})"
         )
-    return Representation("atom_dl", vectors, source or "atomdl pretraining")
+    return Representation(name, vectors, source or "atomdl pretraining")
 
 
 def published(name: str) -> Representation:

@@ -42,6 +42,7 @@ def build_element_representations(
     corpus_elements = vocabulary.loc[vocabulary["kind"] == "element", "token"].tolist()
     representations = [
         atom_dl(atom_dl_vectors, "pretraining pipeline output (model_output_atom_dl_vectors)"),
+        *(atom_dl(release=name) for name in options.get("releases") or []),
         Representation("atom2vec", atom2vec_vectors, "Atom2Vec trained here on the OQMD corpus"),
     ]
     if original_atom2vec_vectors.empty:
