@@ -132,6 +132,20 @@ def test_a_tiny_fine_tune_beats_the_mean_predictor_and_stops_early():
     np.testing.assert_array_equal(restored.predict(x[test]), model.predict(x[test]))
 
 
+def test_the_device_is_checked_and_auto_on_a_cpu_machine_is_the_cpu(monkeypatch):
+    import torch
+
+    x, y = _synthetic(n=80)
+    settings = dict(start=_tiny_random_encoder(), epochs=2, patience=2, batch_size=16)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="device 'cuda' asked for, but torch sees no CUDA"):
+        EncoderRegressor(**settings, device="cuda").fit(x, y)
+    on_cpu = EncoderRegressor(**settings).fit(x, y).predict(x)
+    auto = EncoderRegressor(**settings, device="auto").fit(x, y)
+    np.testing.assert_array_equal(auto.predict(x), on_cpu)
+    assert next(auto.model_.parameters()).device.type == "cpu"  # kept where it predicts
+
+
 def test_starts_are_the_release_or_its_architecture_at_random():
     paper, random = start_encoder("paper"), start_encoder("random", seed=1)
     assert paper.tokens == random.tokens and paper.config == random.config

@@ -9,6 +9,8 @@ to end as one scikit-learn regressor (see the package docstring).
   metric reported), the optimiser AdamW, one learning rate for the head and
   ``encoder_learning_rate`` for the pretrained encoder.
 * Seeded: the same rows and seed give the same model (CPU).
+* ``device``: where it trains (``cpu``, ``cuda``, or ``auto``: cuda when there is one); the
+  fitted model is kept and predicts on the CPU, so it pickles and predicts anywhere.
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ class EncoderRegressor(RegressorMixin, BaseEstimator):
         head_dropout: float = 0.1,
         seed: int = 0,
         threads: int | None = 1,
+        device: str = "cpu",
     ):
         self.start = start
         self.epochs = epochs
@@ -103,6 +106,7 @@ class EncoderRegressor(RegressorMixin, BaseEstimator):
         self.head_dropout = head_dropout
         self.seed = seed
         self.threads = threads
+        self.device = device
 
     # -- scikit-learn API ------------------------------------------------------------------
 
@@ -132,9 +136,12 @@ class EncoderRegressor(RegressorMixin, BaseEstimator):
             standardised = (y - self.target_mean_) / self.target_scale_
             torch.manual_seed(self.seed)
             model = _MaterialModel(encoder, extra.shape[1], self.head_hidden, self.head_dropout)
-            data = [torch.from_numpy(a) for a in (tokens, counts, extra.astype(np.float32))]
-            self.model_, self.history_ = self._train(model, data, standardised, train, validation,
-                                                     y, rng)  # fmt: skip
+            device = self._device()
+            data = [torch.from_numpy(a).to(device)
+                    for a in (tokens, counts, extra.astype(np.float32))]  # fmt: skip
+            model, self.history_ = self._train(model.to(device), data, standardised, train,
+                                               validation, y, rng)  # fmt: skip
+            self.model_ = model.cpu()
         self.best_epoch_ = int(min(self.history_, key=lambda h: h["validation_mae"])["epoch"])
         self.fit_seconds_ = time.perf_counter() - started
         return self
@@ -175,14 +182,15 @@ class EncoderRegressor(RegressorMixin, BaseEstimator):
             ],
             weight_decay=self.weight_decay,
         )
-        targets = torch.from_numpy(standardised.astype(np.float32))
+        device = data[0].device
+        targets = torch.from_numpy(standardised.astype(np.float32)).to(device)
         best, best_mae, waited, history = None, np.inf, 0, []
         for epoch in range(1, self.epochs + 1):
             model.train()
             shuffled = train[rng.permutation(len(train))]
             total = 0.0
             for start in range(0, len(shuffled), self.batch_size):
-                batch = torch.from_numpy(shuffled[start : start + self.batch_size])
+                batch = torch.from_numpy(shuffled[start : start + self.batch_size]).to(device)
                 predicted = model(*(d[batch] for d in data))
                 loss = F.l1_loss(predicted, targets[batch])
                 optimiser.zero_grad(set_to_none=True)
@@ -209,9 +217,16 @@ class EncoderRegressor(RegressorMixin, BaseEstimator):
         model.eval()
         out = []
         for start in range(0, len(rows), chunk):
-            part = torch.from_numpy(np.asarray(rows[start : start + chunk]))
-            out.append(model(*(d[part] for d in data)).numpy())
+            part = torch.from_numpy(np.asarray(rows[start : start + chunk])).to(data[0].device)
+            out.append(model(*(d[part] for d in data)).float().cpu().numpy())
         return np.concatenate(out).astype(float) if out else np.zeros(0)
+
+    def _device(self) -> torch.device:
+        if self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        if str(self.device).startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError(f"device {self.device!r} asked for, but torch sees no CUDA device")
+        return torch.device(self.device)
 
     @contextmanager
     def _threads(self):
