@@ -60,6 +60,33 @@ def test_released_atom_dl_covers_the_whole_corpus_and_the_janus_materials(
     assert "release" in rep.source and "epochs" in rep.source
 
 
+def test_another_release_stands_beside_the_paper_s_under_its_own_name(monkeypatch):
+    """``representations.releases``: a second release becomes ``atom_dl_<release>`` in the set
+    the analysis and featurization read, next to the paper's ``atom_dl``."""
+    import atomdl.pretraining.release as release
+    from atomdl.pipelines.representations.nodes import build_element_representations
+
+    paper = release.released_vectors()
+    other = paper * -1.0  # stands in for a second release's table
+    monkeypatch.setattr(
+        release, "released_vectors", lambda name="paper": other if name != "paper" else paper
+    )
+    info = {"epochs": 80, "training_formulas": 331_000, "training_data_sha256": "ab" * 32}
+    monkeypatch.setattr(release, "release_info", lambda name="paper": info)
+    rep = atom_dl(release="property_aware")
+    assert rep.name == "atom_dl_property_aware" and rep.source.startswith("atomdl property_aware")
+    pd.testing.assert_frame_equal(rep.vectors, other)
+
+    vocabulary = pd.DataFrame({"token": list(paper.index), "kind": "element"})
+    options = {"published": [], "releases": ["property_aware"], "random": {"dim": 4, "seed": 0}}
+    built, summary, _ = build_element_representations(
+        paper, paper.iloc[:, :5], pd.DataFrame(), vocabulary, options
+    )
+    assert list(built)[:3] == ["atom_dl", "atom_dl_property_aware", "atom2vec"]
+    pd.testing.assert_frame_equal(built["atom_dl_property_aware"].vectors, other)
+    assert summary.set_index("representation").loc["atom_dl_property_aware", "dim"] == 16
+
+
 @pytest.mark.parametrize("name", sorted(PUBLISHED))
 def test_published_tables_cover_the_main_group_and_janus_elements(name, janus_elements):
     rep = published(name)
