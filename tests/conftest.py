@@ -30,6 +30,25 @@ def require_shared(path: Path, what: str) -> Path:
     pytest.skip(message)
 
 
+#: what a Dask nanny writes into the environment of the process that starts it
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                    "MALLOC_TRIM_THRESHOLD_")  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _thread_variables_kept():
+    """A test that starts its own Dask cluster leaves OMP_NUM_THREADS=1 (and kin) in this
+    process's environment; every later `kedro run` subprocess would then train on one thread
+    (the README main-job test took 262 s in the suite against 175 s alone)."""
+    before = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    yield
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(scope="session")
 def c2db_export_path() -> Path:
     """The real C2DB export (users supply their own; the Janus tests need the real one)."""

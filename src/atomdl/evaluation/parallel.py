@@ -189,6 +189,23 @@ def _local(calls, n_jobs: int) -> Iterator:
 
 
 @contextmanager
+def _environment_restored():
+    """A local cluster's nannies write OMP_NUM_THREADS=1 (and MKL's, OpenBLAS's, malloc's) into
+    this process's environment before they spawn their workers (distributed's
+    ``pre-spawn-environ``, which says so). Put back afterwards, or every process this one starts
+    later (a `kedro run`, torchrun) would run its numerical code on one thread."""
+    import os
+
+    before = dict(os.environ)
+    try:
+        yield
+    finally:
+        for key in set(os.environ) - set(before):
+            del os.environ[key]
+        os.environ.update(before)
+
+
+@contextmanager
 def _dask_client(address: str | None, n_jobs: int):
     from distributed import Client, LocalCluster
 
@@ -198,8 +215,9 @@ def _dask_client(address: str | None, n_jobs: int):
             yield client
         return
     workers = max(int(n_jobs), 1) if n_jobs != -1 else None
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:  # fmt: skip
+    with _environment_restored(), LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster, Client(cluster) as client:  # fmt: skip
         logger.info("Model selection on a local Dask cluster of %d workers",
                     len(client.scheduler_info()["workers"]))  # fmt: skip
         yield client
