@@ -196,13 +196,18 @@ def _environment_restored():
     later (a `kedro run`, torchrun) would run its numerical code on one thread."""
     import os
 
-    before = dict(os.environ)
+    import dask
+
+    names = set(dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {})
+    before = {name: os.environ.get(name) for name in names}
     try:
         yield
     finally:
-        for key in set(os.environ) - set(before):
-            del os.environ[key]
-        os.environ.update(before)
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @contextmanager
