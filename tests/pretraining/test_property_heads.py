@@ -116,6 +116,15 @@ def test_property_aware_training_learns_the_properties_and_stores_its_heads(
     assert list(predicted.columns) == PROPERTIES and list(predicted.index) == ["NaCl", "Fe2O3"]
     assert predicted.equals(model.predict_properties(["NaCl", "Fe2O3"]))
     assert ((predicted["volume_per_atom_a3"] > 3) & (predicted["volume_per_atom_a3"] < 80)).all()
+    # one position per element, weighted by its count, reads as the written-out formula does
+    index = {token: i for i, token in enumerate(loaded.tokens)}
+    written = torch.tensor([[index[t] for t in ("[CLS]", "Fe", "Fe", "O", "O", "O", "[SEP]")]])
+    pools = torch.tensor([[[0.0, 0.2, 0.2, 0.2, 0.2, 0.2, 0.0]]])
+    with torch.no_grad():
+        *_, standardised = loaded.eval()(written, torch.zeros_like(written), formula_pools=pools)
+    physical = standardised[0, 0].double().numpy() * np.asarray(loaded.config.property_scales)
+    physical += np.asarray(loaded.config.property_means)
+    np.testing.assert_allclose(predicted.loc["Fe2O3"].to_numpy(), physical, rtol=1e-5, atol=1e-5)
     assert loaded.element_vectors().shape == (len(vocabulary) - 5, 16)
     with pytest.raises(ValueError, match="Xx is not in the encoder's vocabulary|unknown element"):
         loaded.predict_properties(["Xx2O"])

@@ -111,6 +111,7 @@ class AtomEncoder(nn.Module):
         segments: torch.Tensor,
         atom_positions: torch.Tensor | None = None,
         formula_pools: torch.Tensor | None = None,
+        counts: torch.Tensor | None = None,
     ):
         """Masked-atom logits (batch, length, vocabulary) and pair logits (batch, 2).
 
@@ -119,9 +120,9 @@ class AtomEncoder(nn.Module):
         (n, vocabulary): training needs no others, and the head is then ~7x cheaper.
         With ``formula_pools`` (batch, formulas, length; each row averages one formula's atoms,
         :meth:`Corpus.formula_pools`), also the standardised property predictions (batch,
-        formulas, properties) of an encoder with property heads.
+        formulas, properties) of an encoder with property heads. ``counts``: see :meth:`encode`.
         """
-        hidden = self.encode(tokens, segments)
+        hidden = self.encode(tokens, segments, counts)
         if atom_positions is None:
             atoms = hidden
         elif atom_positions.dtype == torch.bool:
@@ -158,7 +159,9 @@ class AtomEncoder(nn.Module):
         pools = (atoms / atoms.sum(dim=1, keepdim=True))[:, None, :]
         was_training = self.training
         self.eval()
-        *_, standardised = self(tokens, torch.zeros_like(tokens), formula_pools=pools)
+        *_, standardised = self(
+            tokens, torch.zeros_like(tokens), formula_pools=pools, counts=counts
+        )
         self.train(was_training)
         values = standardised[:, 0].double().numpy() * np.asarray(self.config.property_scales)
         values += np.asarray(self.config.property_means)
