@@ -32,7 +32,6 @@ __all__ = ["STARTS", "EncoderRegressor", "start_encoder"]
 
 #: named starting points: the released encoders, or the paper's architecture at random weights
 STARTS = ("paper", "property_aware", "random")
-_FIRST_ELEMENT = 5  # token ids below are the special tokens
 #: AdamW as one kernel over all parameters: the same steps, faster epochs on CPU
 #: (benchmarks/finetuning_speed.py)
 FUSED_OPTIMIZER = True
@@ -71,7 +70,7 @@ class _MaterialModel(nn.Module):
 
     def forward(self, tokens, counts, extra):
         hidden = self.encoder.encode(tokens, torch.zeros_like(tokens), counts)
-        weights = counts * (tokens >= _FIRST_ELEMENT)
+        weights = self.encoder.atom_counts(tokens, counts)
         pooled = (weights[..., None] * hidden).sum(1) / weights.sum(1, keepdim=True)
         return self.head(torch.cat([pooled, extra], dim=1)).squeeze(-1)
 

@@ -154,8 +154,7 @@ class AtomEncoder(nn.Module):
                     raise ValueError(f"{formula}: {symbol} is not in the encoder's vocabulary")
                 amounts[row, elements.get_loc(symbol)] += amount
         tokens, counts = (torch.from_numpy(a) for a in self.element_sequences(amounts))
-        is_element = torch.tensor([not t.startswith("[") for t in self.tokens])
-        atoms = counts * is_element[tokens]
+        atoms = self.atom_counts(tokens, counts)
         pools = (atoms / atoms.sum(dim=1, keepdim=True))[:, None, :]
         was_training = self.training
         self.eval()
@@ -168,6 +167,12 @@ class AtomEncoder(nn.Module):
         return pd.DataFrame(
             values, index=pd.Index(list(formulas), name="formula"), columns=self.config.properties
         )
+
+    def atom_counts(self, tokens: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
+        """``counts`` at the element positions of :meth:`element_sequences`' output, 0 at
+        ``[CLS]``, ``[SEP]`` and padding: the weights of a mean over a material's atoms."""
+        is_element = [not t.startswith("[") for t in self.tokens]
+        return counts * torch.tensor(is_element, device=tokens.device)[tokens]
 
     def element_sequences(self, amounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Token ids and counts (:meth:`encode`) of materials given as amounts of the encoder's

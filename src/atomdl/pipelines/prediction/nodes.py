@@ -23,13 +23,12 @@ def fit_predictor(
     """The task's model by configuration (``best``: the lowest nested-CV MAE), refitted on all
     of the task's materials and on each outer training part (for the spread); what was chosen,
     for the MLflow run; and the predictor again, for the catalog to serve as an MLflow model."""
+    from atomdl.finetuning.features import COMPOSITION, composition_representation
     from atomdl.prediction import best_row, fit_composition_predictor, fit_janus_predictor
 
     settings = options["tasks"][task]
     row = best_row(cv_results, settings["representation"], settings["model"])
     name = row["representation"]
-    from atomdl.finetuning.features import COMPOSITION, composition_representation
-
     if name == COMPOSITION:  # the fine-tuned encoder's input, not a set of element vectors
         element_representations = {**element_representations, name: composition_representation()}
     if name not in element_representations:
