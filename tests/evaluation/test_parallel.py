@@ -139,6 +139,69 @@ def test_only_fine_tuned_units_depend_on_the_fine_tuning_code_and_releases(tmp_p
     assert cache.key(*classical) != before[0] and cache.key(*tuned) != after[1]
 
 
+def _kept_by(code, tmp_path, monkeypatch, units):
+    monkeypatch.setattr(UnitCache, "code_version", classmethod(lambda cls, sources=None: code))
+    with executor("processes", 1, cache=tmp_path) as run:
+        return list(run(units))
+
+
+def test_units_kept_by_older_code_are_carried_after_a_check(tmp_path, monkeypatch):
+    weights = np.arange(20_000, dtype=float)
+    kept = _kept_by("older selection code", tmp_path, monkeypatch, _units(weights, [1, 2, 3]))
+    monkeypatch.setattr(UnitCache, "code_version", classmethod(lambda cls, sources=None: "today"))
+    CALLS.clear()
+    report = UnitCache(tmp_path).carry(_units(weights, [1, 2, 3, 4]), "older selection code", 2)
+    assert report == {"units": 4, "current": 0, "carried": 3, "absent": 1, "checked": 2}
+    assert len(CALLS) == 2 and set(CALLS) < {1, 2, 3}  # the sample, recomputed
+    assert len(list(tmp_path.glob("*.pkl"))) == 6 and not list(tmp_path.glob("*.part"))
+    CALLS.clear()
+    with executor("processes", 1, cache=tmp_path) as run:
+        assert list(run(_units(weights, [1, 2, 3, 4]))) == [*kept, 16 + weights.sum()]
+    assert CALLS == [4]  # today's run computes only the unit nobody kept
+    again = UnitCache(tmp_path).carry(_units(weights, [1, 2, 3, 4]), "older selection code", 2)
+    assert again == {"units": 4, "current": 4, "carried": 0, "absent": 0, "checked": 0}
+
+
+def test_nothing_is_carried_when_a_checked_unit_differs(tmp_path, monkeypatch):
+    import joblib
+
+    weights = np.ones(20_000)
+    _kept_by("older selection code", tmp_path, monkeypatch, _units(weights, [1, 2]))
+    for path in tmp_path.glob("*.pkl"):  # the older code computed something else
+        joblib.dump(-1.0, path)
+    monkeypatch.setattr(UnitCache, "code_version", classmethod(lambda cls, sources=None: "today"))
+    with pytest.raises(ValueError, match="differs from today's result: nothing carried"):
+        UnitCache(tmp_path).carry(_units(weights, [1, 2]), "older selection code", check=1)
+    assert len(list(tmp_path.glob("*.pkl"))) == 2
+
+
+def test_the_code_version_of_given_sources():
+    import importlib
+    import inspect
+
+    today = [inspect.getsource(importlib.import_module(f"atomdl.evaluation.{name}"))
+             for name in UnitCache.SOURCES]  # fmt: skip
+    assert UnitCache.code_version(today) == UnitCache.code_version()
+    assert UnitCache.code_version([*today[:-1], today[-1] + "# an edit\n"]) != (
+        UnitCache.code_version()
+    )
+
+
+def test_same_outcome_compares_results_exactly():
+    from atomdl.evaluation.model_selection import CVResult
+    from atomdl.evaluation.parallel import same_outcome
+
+    prediction = (np.array([0.5, np.nan]), {"model__alpha": 0.1})
+    assert same_outcome(prediction, (np.array([0.5, np.nan]), {"model__alpha": 0.1}))
+    assert not same_outcome(prediction, (np.array([0.5, 0.0]), {"model__alpha": 0.1}))
+    assert not same_outcome(prediction, (np.array([0.5, np.nan]), {"model__alpha": 1.0}))
+    frame = pd.DataFrame({"mae": [0.1, 0.2]})
+    result = CVResult("nested", frame, frame.assign(x=1))
+    assert same_outcome(result, CVResult("nested", frame.copy(), frame.assign(x=1)))
+    assert not same_outcome(result, CVResult("nested", frame * 2, frame.assign(x=1)))
+    assert not same_outcome(result, CVResult("paper", frame, frame.assign(x=1)))
+
+
 def test_a_comparison_resumed_from_kept_units_equals_a_fresh_one(tmp_path, in_process):
     first = _compare(n_jobs=2, cache=tmp_path)
     kept = {path: path.stat().st_mtime_ns for path in tmp_path.glob("*.pkl")}

@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-__all__ = ["BACKENDS", "UnitCache", "executor"]
+__all__ = ["BACKENDS", "UnitCache", "executor", "same_outcome"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +37,11 @@ Run = Callable[[Sequence[tuple[Callable, tuple]]], Iterator]
 @contextmanager
 def executor(backend: str = "processes", n_jobs: int = 1, address: str | None = None, cache=None):
     """A context giving ``run(calls)`` for the backend; see the module docstring. ``cache``:
-    a folder (``UnitCache``) that keeps finished units, or None."""
-    kept = (lambda run: run) if cache is None else UnitCache(cache).wrap
+    a folder (or a ``UnitCache``) that keeps finished units, or None."""
+    if cache is None:
+        kept = lambda run: run  # noqa: E731
+    else:
+        kept = (cache if isinstance(cache, UnitCache) else UnitCache(cache)).wrap
     if backend == "processes":
         yield kept(lambda calls: _local(calls, n_jobs))
     elif backend == "dask":
@@ -115,10 +118,56 @@ class UnitCache:
 
         return cached_run
 
+    def carry(self, calls, from_version: str, check: int = 4, seed: int = 0) -> dict:
+        """Keep the units that code of version ``from_version`` (``code_version(sources)``)
+        finished under today's keys too, so that a change of the selection code that does not
+        change what they compute (a new model, say) does not recompute them all.
+
+        Trust is earned, not assumed: ``check`` of them, drawn at random, are recomputed with
+        today's code first, and if any result differs nothing is carried (``ValueError``
+        naming the unit). Returns counts: units, current (already under today's key), carried,
+        absent (under neither key: a run computes them), checked."""
+        import os
+        import shutil
+
+        import numpy as np
+
+        digests: dict = {}
+        version, tuned = self.code_version(), self.finetuning_version()
+        now = [self.folder / f"{self.key(f, a, digests, version, tuned)}.pkl" for f, a in calls]
+        then = [self.folder / f"{self.key(f, a, digests, from_version, tuned)}.pkl"
+                for f, a in calls]  # fmt: skip
+        current = [i for i, path in enumerate(now) if path.exists()]
+        movable = [i for i in range(len(calls)) if not now[i].exists() and then[i].exists()]
+        rng = np.random.default_rng(seed)
+        sample = sorted(rng.choice(movable, size=min(check, len(movable)), replace=False))
+        for i in sample:
+            function, args = calls[i]
+            kept = self._load(then[i])
+            if kept is _MISSING or not same_outcome(kept, function(*args)):
+                raise ValueError(
+                    f"unit {i} ({function.__qualname__}, {[a for a in args if isinstance(a, str)]})"
+                    f" kept by the older code ({then[i].name}) differs from today's result: "
+                    f"nothing carried"
+                )
+            logger.info("unit %d (%s) recomputed: the same as kept", i, function.__qualname__)
+        for i in movable:
+            part = now[i].with_suffix(f".{os.getpid()}.part")
+            shutil.copyfile(then[i], part)
+            os.replace(part, now[i])
+        return {
+            "units": len(calls),
+            "current": len(current),
+            "carried": len(movable),
+            "absent": len(calls) - len(current) - len(movable),
+            "checked": len(sample),
+        }
+
     @classmethod
-    def code_version(cls) -> str:
+    def code_version(cls, sources: Sequence[str] | None = None) -> str:
         """The selection code and the libraries it computes with: a unit cached by other code
-        is not reused."""
+        is not reused. ``sources``: the texts of the ``SOURCES`` modules as another version of
+        the code had them (scripts/carry_unit_cache.py); by default, this one's."""
         import importlib
         import inspect
 
@@ -127,8 +176,10 @@ class UnitCache:
         import sklearn
         from joblib import hash as content_hash
 
-        sources = [inspect.getsource(importlib.import_module(f"atomdl.evaluation.{name}"))
-                   for name in cls.SOURCES]  # fmt: skip
+        if sources is None:
+            sources = [inspect.getsource(importlib.import_module(f"atomdl.evaluation.{name}"))
+                       for name in cls.SOURCES]  # fmt: skip
+        sources = list(sources)
         return content_hash((sources, sklearn.__version__, numpy.__version__, scipy.__version__))
 
     @classmethod
@@ -172,6 +223,33 @@ class UnitCache:
 
 
 _MISSING = object()
+
+
+def same_outcome(a, b) -> bool:
+    """Whether two units' results are the same: arrays and tables exactly (NaN equal to NaN),
+    containers and dataclasses field by field, anything else (a fitted model) by content."""
+    import dataclasses
+
+    import numpy as np
+    import pandas as pd
+    from joblib import hash as content_hash
+
+    if isinstance(a, (tuple, list)):
+        return (type(a) is type(b) and len(a) == len(b)
+                and all(same_outcome(x, y) for x, y in zip(a, b, strict=True)))  # fmt: skip
+    if isinstance(a, dict):
+        return (isinstance(b, dict) and a.keys() == b.keys()
+                and all(same_outcome(a[k], b[k]) for k in a))  # fmt: skip
+    if isinstance(a, np.ndarray):
+        return (isinstance(b, np.ndarray) and a.shape == b.shape
+                and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")))  # fmt: skip
+    if isinstance(a, pd.DataFrame):
+        return isinstance(b, pd.DataFrame) and a.equals(b)
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        return type(a) is type(b) and all(
+            same_outcome(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a)
+        )
+    return content_hash(a) == content_hash(b)
 
 
 def _local(calls, n_jobs: int) -> Iterator:
