@@ -35,13 +35,13 @@ class _Carried(Exception):  # noqa: N818  (not an error: the way out once the un
 class _CarryingCache(UnitCache):
     """Given to the selection node as its cache: carries the units, then stops the run."""
 
-    def __init__(self, folder, from_version: str, check: int):
+    def __init__(self, folder, from_version: str, check: int, dry_run: bool):
         super().__init__(folder)
-        self.from_version, self.check = from_version, check
+        self.from_version, self.check, self.dry_run = from_version, check, dry_run
 
     def wrap(self, run):
         def carried(calls):
-            raise _Carried(self.carry(calls, self.from_version, self.check))
+            raise _Carried(self.carry(calls, self.from_version, self.check, dry_run=self.dry_run))
 
         return carried
 
@@ -63,6 +63,7 @@ def main() -> None:
     parser.add_argument("--task", required=True, choices=["janus", "expt_gap"])
     parser.add_argument("--env", default=None, help="Kedro environment of the selection run")
     parser.add_argument("--check", type=int, default=4, help="units recomputed first")
+    parser.add_argument("--dry-run", action="store_true", help="count only: carry nothing")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     os.chdir(ROOT)
@@ -82,7 +83,9 @@ def main() -> None:
     from_version = UnitCache.code_version(sources_at(args.from_commit))
     if from_version == UnitCache.code_version():
         raise SystemExit(f"{args.from_commit} has today's selection code: nothing to carry")
-    options["unit_cache"] = _CarryingCache(options["unit_cache"], from_version, args.check)
+    options["unit_cache"] = _CarryingCache(
+        options["unit_cache"], from_version, args.check, args.dry_run
+    )
     started = time.perf_counter()
     try:
         select_models(tables, options, args.task)

@@ -150,6 +150,10 @@ def test_units_kept_by_older_code_are_carried_after_a_check(tmp_path, monkeypatc
     kept = _kept_by("older selection code", tmp_path, monkeypatch, _units(weights, [1, 2, 3]))
     monkeypatch.setattr(UnitCache, "code_version", classmethod(lambda cls, sources=None: "today"))
     CALLS.clear()
+    counted = UnitCache(tmp_path).carry(_units(weights, [1, 2, 3, 4]), "older selection code",
+                                        2, dry_run=True)  # fmt: skip
+    assert counted == {"units": 4, "current": 0, "carried": 3, "absent": 1, "checked": 0}
+    assert CALLS == [] and len(list(tmp_path.glob("*.pkl"))) == 3
     report = UnitCache(tmp_path).carry(_units(weights, [1, 2, 3, 4]), "older selection code", 2)
     assert report == {"units": 4, "current": 0, "carried": 3, "absent": 1, "checked": 2}
     assert len(CALLS) == 2 and set(CALLS) < {1, 2, 3}  # the sample, recomputed

@@ -118,7 +118,9 @@ class UnitCache:
 
         return cached_run
 
-    def carry(self, calls, from_version: str, check: int = 4, seed: int = 0) -> dict:
+    def carry(
+        self, calls, from_version: str, check: int = 4, seed: int = 0, dry_run: bool = False
+    ) -> dict:
         """Keep the units that code of version ``from_version`` (``code_version(sources)``)
         finished under today's keys too, so that a change of the selection code that does not
         change what they compute (a new model, say) does not recompute them all.
@@ -126,7 +128,8 @@ class UnitCache:
         Trust is earned, not assumed: ``check`` of them, drawn at random, are recomputed with
         today's code first, and if any result differs nothing is carried (``ValueError``
         naming the unit). Returns counts: units, current (already under today's key), carried,
-        absent (under neither key: a run computes them), checked."""
+        absent (under neither key: a run computes them), checked. ``dry_run``: only count
+        (``carried``: what would be)."""
         import os
         import shutil
 
@@ -140,7 +143,8 @@ class UnitCache:
         current = [i for i, path in enumerate(now) if path.exists()]
         movable = [i for i in range(len(calls)) if not now[i].exists() and then[i].exists()]
         rng = np.random.default_rng(seed)
-        sample = sorted(rng.choice(movable, size=min(check, len(movable)), replace=False))
+        size = 0 if dry_run else min(check, len(movable))
+        sample = sorted(rng.choice(movable, size=size, replace=False))
         for i in sample:
             function, args = calls[i]
             kept = self._load(then[i])
@@ -151,7 +155,7 @@ class UnitCache:
                     f"nothing carried"
                 )
             logger.info("unit %d (%s) recomputed: the same as kept", i, function.__qualname__)
-        for i in movable:
+        for i in [] if dry_run else movable:
             part = now[i].with_suffix(f".{os.getpid()}.part")
             shutil.copyfile(then[i], part)
             os.replace(part, now[i])
