@@ -127,16 +127,25 @@ def test_other_inputs_or_code_or_a_damaged_file_are_computed_again(tmp_path, cap
     assert "could not be read" in caplog.text
 
 
-def test_only_fine_tuned_units_depend_on_the_fine_tuning_code_and_releases(tmp_path, monkeypatch):
+def test_only_fine_tuned_units_depend_on_the_fine_tuning_code_and_their_release(
+    tmp_path, monkeypatch
+):
     cache = UnitCache(tmp_path)
-    classical = (_square, ("rf", np.ones(3)))
-    tuned = (_square, ("finetune_paper", np.ones(3)))
-    before = [cache.key(*unit) for unit in (classical, tuned)]
-    monkeypatch.setattr(UnitCache, "finetuning_version", classmethod(lambda cls: "a new release"))
-    after = [cache.key(*unit) for unit in (classical, tuned)]
-    assert after[0] == before[0] and after[1] != before[1]
-    monkeypatch.setattr(UnitCache, "code_version", classmethod(lambda cls: "edited selection"))
-    assert cache.key(*classical) != before[0] and cache.key(*tuned) != after[1]
+    units = [(_square, (model, np.ones(3))) for model in
+             ("rf", "finetune_paper", "finetune_property_aware", "finetune_random")]  # fmt: skip
+    before = [cache.key(*unit) for unit in units]
+    assert len(set(before)) == 4
+    real = UnitCache.finetuning_version
+    remade = classmethod(lambda cls, start: "remade" if start == "property_aware" else real(start))
+    monkeypatch.setattr(UnitCache, "finetuning_version", remade)
+    after = [cache.key(*unit) for unit in units]
+    # a remade property-aware release recomputes only the units fine-tuned from it
+    assert [a == b for a, b in zip(after, before, strict=True)] == [True, True, False, True]
+    monkeypatch.setattr(UnitCache, "finetuning_version", classmethod(lambda cls, start: "new"))
+    assert [cache.key(*u) for u in units][0] == before[0]  # fine-tuning code: tuned units only
+    assert all(cache.key(*u) != b for u, b in zip(units[1:], before[1:], strict=True))
+    monkeypatch.setattr(UnitCache, "code_version", classmethod(lambda cls, sources=None: "edit"))
+    assert cache.key(*units[0]) != before[0]
 
 
 def _kept_by(code, tmp_path, monkeypatch, units):

@@ -70,19 +70,25 @@ class UnitCache:
         args: tuple,
         digests: dict | None = None,
         version=None,
-        finetuning_version=None,
+        finetuning_versions: dict | None = None,
     ) -> str:
         """The unit's name in the folder. ``digests``: array hashes to reuse between calls;
-        ``version`` / ``finetuning_version``: the code versions, when already taken. Only a
-        fine-tuned model's unit (a ``finetune_*`` model among its arguments) depends on the
-        fine-tuning code and the releases, so a new release recomputes none of the others."""
+        ``version``: the code version, when already taken; ``finetuning_versions``: those of
+        the fine-tuning starts taken so far (filled in as needed). Only a fine-tuned model's
+        unit (a ``finetune_<start>`` model among its arguments) depends on the fine-tuning code
+        and on its start's release, so a new release recomputes only the units that start from
+        it."""
         from joblib import hash as content_hash
 
         digests = {} if digests is None else digests
         version = self.code_version() if version is None else version
-        if any(isinstance(a, str) and a.startswith("finetune_") for a in args):
-            tuned = self.finetuning_version() if finetuning_version is None else finetuning_version
-            version = (version, tuned)
+        tuned = next((a for a in args if isinstance(a, str) and a.startswith("finetune_")), None)
+        if tuned is not None:
+            start = tuned.removeprefix("finetune_")
+            versions = {} if finetuning_versions is None else finetuning_versions
+            if start not in versions:
+                versions[start] = self.finetuning_version(start)
+            version = (version, versions[start])
 
         def digest(value):  # big arrays hashed once per run, by content
             if getattr(value, "nbytes", 0) > 100_000:
@@ -100,7 +106,7 @@ class UnitCache:
         def cached_run(calls):
             digests: dict = {}
             # read once per run: edits made later do not count
-            version, tuned = self.code_version(), self.finetuning_version()
+            version, tuned = self.code_version(), {}
             keys = [self.key(function, args, digests, version, tuned) for function, args in calls]
             found = {i: self.folder / f"{k}.pkl" for i, k in enumerate(keys)}
             found = {i: path for i, path in found.items() if path.exists()}
@@ -136,7 +142,7 @@ class UnitCache:
         import numpy as np
 
         digests: dict = {}
-        version, tuned = self.code_version(), self.finetuning_version()
+        version, tuned = self.code_version(), {}
         now = [self.folder / f"{self.key(f, a, digests, version, tuned)}.pkl" for f, a in calls]
         then = [self.folder / f"{self.key(f, a, digests, from_version, tuned)}.pkl"
                 for f, a in calls]  # fmt: skip
@@ -187,9 +193,10 @@ class UnitCache:
         return content_hash((sources, sklearn.__version__, numpy.__version__, scipy.__version__))
 
     @classmethod
-    def finetuning_version(cls) -> str:
-        """What else a fine-tuned model's unit depends on: the encoder and fine-tuning code,
-        torch, and the releases it starts from (a remade release is another starting point)."""
+    def finetuning_version(cls, start: str) -> str:
+        """What else a unit fine-tuned from ``start`` depends on: the encoder and fine-tuning
+        code, torch, and the release it starts from, if any (a remade release is another
+        starting point; the other releases do not matter to it)."""
         import importlib
         import inspect
         from importlib import metadata, resources
@@ -200,9 +207,8 @@ class UnitCache:
 
         sources = [inspect.getsource(importlib.import_module(name))
                    for name in cls.FINETUNING_SOURCES]  # fmt: skip
-        package = resources.files("atomdl.pretraining")
-        for folder in RELEASES.values():
-            record = package.joinpath(folder, "RELEASE.json")
+        if start in RELEASES:
+            record = resources.files("atomdl.pretraining").joinpath(RELEASES[start], "RELEASE.json")
             sources.append(record.read_text() if record.is_file() else "")
         return content_hash((sources, metadata.version("torch")))
 
