@@ -206,8 +206,15 @@ def test_same_outcome_compares_results_exactly():
 
     prediction = (np.array([0.5, np.nan]), {"model__alpha": 0.1})
     assert same_outcome(prediction, (np.array([0.5, np.nan]), {"model__alpha": 0.1}))
+    # a kernel solve summed by another number of BLAS threads: the same to its last digits
+    rounded = (np.array([0.5 + 5e-16, np.nan]), {"model__alpha": 0.1 + 1e-17})
+    assert same_outcome(prediction, rounded)
+    assert same_outcome(3.2320427982358826, 3.232042798235888)
+    assert not same_outcome(prediction, (np.array([0.5 + 1e-6, np.nan]), {"model__alpha": 0.1}))
     assert not same_outcome(prediction, (np.array([0.5, 0.0]), {"model__alpha": 0.1}))
     assert not same_outcome(prediction, (np.array([0.5, np.nan]), {"model__alpha": 1.0}))
+    assert not same_outcome((np.array([1, 2]),), (np.array([1, 3]),))
+    assert not same_outcome({"kernel": "rbf"}, {"kernel": "poly"})
     frame = pd.DataFrame({"mae": [0.1, 0.2]})
     result = CVResult("nested", frame, frame.assign(x=1))
     assert same_outcome(result, CVResult("nested", frame.copy(), frame.assign(x=1)))

@@ -132,10 +132,10 @@ class UnitCache:
         change what they compute (a new model, say) does not recompute them all.
 
         Trust is earned, not assumed: ``check`` of them, drawn at random, are recomputed with
-        today's code first, and if any result differs nothing is carried (``ValueError``
-        naming the unit). Returns counts: units, current (already under today's key), carried,
-        absent (under neither key: a run computes them), checked. ``dry_run``: only count
-        (``carried``: what would be)."""
+        today's code first, and if any result differs (beyond float rounding, see
+        ``same_outcome``) nothing is carried (``ValueError`` naming the unit). Returns counts:
+        units, current (already under today's key), carried, absent (under neither key: a run
+        computes them), checked. ``dry_run``: only count (``carried``: what would be)."""
         import os
         import shutil
 
@@ -235,29 +235,45 @@ class UnitCache:
 _MISSING = object()
 
 
-def same_outcome(a, b) -> bool:
-    """Whether two units' results are the same: arrays and tables exactly (NaN equal to NaN),
+def same_outcome(a, b, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
+    """Whether two units' results are the same: numbers, arrays and tables to float rounding
+    (``rtol``/``atol``: a kernel solve's last digits depend on how many BLAS threads summed it,
+    measured 5e-15 eV apart between a worker process and the driver), everything else exactly:
     containers and dataclasses field by field, anything else (a fitted model) by content."""
     import dataclasses
+    import math
 
     import numpy as np
     import pandas as pd
     from joblib import hash as content_hash
 
+    def same(x, y):
+        return same_outcome(x, y, rtol, atol)
+
     if isinstance(a, (tuple, list)):
         return (type(a) is type(b) and len(a) == len(b)
-                and all(same_outcome(x, y) for x, y in zip(a, b, strict=True)))  # fmt: skip
+                and all(same(x, y) for x, y in zip(a, b, strict=True)))  # fmt: skip
     if isinstance(a, dict):
-        return (isinstance(b, dict) and a.keys() == b.keys()
-                and all(same_outcome(a[k], b[k]) for k in a))  # fmt: skip
+        return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, float) and isinstance(b, float):
+        return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=rtol, abs_tol=atol)
     if isinstance(a, np.ndarray):
-        return (isinstance(b, np.ndarray) and a.shape == b.shape
-                and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")))  # fmt: skip
+        if not (isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype):
+            return False
+        if a.dtype.kind in "fc":
+            return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
+        return bool(np.array_equal(a, b))
     if isinstance(a, pd.DataFrame):
-        return isinstance(b, pd.DataFrame) and a.equals(b)
+        if not isinstance(b, pd.DataFrame):
+            return False
+        try:
+            pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=rtol, atol=atol)
+        except AssertionError:
+            return False
+        return True
     if dataclasses.is_dataclass(a) and not isinstance(a, type):
         return type(a) is type(b) and all(
-            same_outcome(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a)
+            same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a)
         )
     return content_hash(a) == content_hash(b)
 
