@@ -23,8 +23,8 @@ FIGURES = {
     "dendrograms_all_representations",
 }
 REPRESENTATIONS = [
-    "atom_dl", "atom2vec", "atom2vec_original", "magpie", "mat2vec", "megnet16", "skipatom",
-    "oliynyk", "one_hot", "random",
+    "atom_dl", "atom_dl_property_aware", "atom2vec", "atom2vec_original", "magpie", "mat2vec",
+    "megnet16", "skipatom", "oliynyk", "one_hot", "random",
 ]  # fmt: skip
 
 
@@ -65,6 +65,9 @@ def test_analysis_and_features_from_the_released_vectors(
     assert stored["atom2vec"].vectors.shape == (86, 20)
     assert stored["atom2vec"].source == "Atom2Vec trained here on the OQMD corpus"
     pd.testing.assert_frame_equal(stored["atom_dl"].vectors, released_vectors())
+    pd.testing.assert_frame_equal(
+        stored["atom_dl_property_aware"].vectors, released_vectors("property_aware")
+    )
 
     summary = pd.read_csv(latest_version(data / "08_reporting" / "element_representations.csv"))
     assert summary["representation"].tolist() == REPRESENTATIONS

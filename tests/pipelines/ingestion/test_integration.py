@@ -238,10 +238,10 @@ def test_readme_main_job_runs_on_the_embedded_data_alone(make_project):
     assert (project / "data" / "03_primary" / "oqmd_compositions.parquet").exists()
     assert not (project / "data" / "03_primary" / "janus_materials.parquet").exists()
     assert _mlflow_runs(project) == [("__default__", "FINISHED")]
-    # expt_gap model selection: 9 representations (no original Atom2Vec files here) x 4 models,
-    # and the short fine-tune of the encoder on the composition table
+    # expt_gap model selection: 10 representations (both Atom_DL releases; no original Atom2Vec
+    # files here) x 4 models, and the short fine-tune of the encoder on the composition table
     nested = _mlflow_runs(project, nested=True)
-    assert len(nested) == 37 and {status for _, status in nested} == {"FINISHED"}
+    assert len(nested) == 41 and {status for _, status in nested} == {"FINISHED"}
     results = pd.read_csv(
         latest_version(project / "data" / "08_reporting" / "expt_gap_cv_results.csv")
     )

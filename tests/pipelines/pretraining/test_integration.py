@@ -7,7 +7,7 @@ import pytest
 from kedro.io import Version
 
 from atomdl.datasets import RepresentationsDataset
-from atomdl.pretraining import load_encoder
+from atomdl.pretraining import load_encoder, released_vectors
 from tests.conftest import EMBEDDED, latest_version
 
 pytestmark = pytest.mark.integration
@@ -59,7 +59,11 @@ def test_pretraining_pipeline_on_a_slice_of_the_corpus(make_project):
         str(data / "04_feature" / "element_representations"), Version(None, None)
     ).load()
     pd.testing.assert_frame_equal(stored["atom_dl"].vectors, vectors)
-    assert "atom2vec_original" not in stored and len(stored) == 9
+    assert "atom2vec_original" not in stored and len(stored) == 10
+    # the committed property-aware release rides along, untouched by this training
+    pd.testing.assert_frame_equal(
+        stored["atom_dl_property_aware"].vectors, released_vectors("property_aware")
+    )
 
     with sqlite3.connect(project / "mlflow.db") as db:
         (run_id,) = db.execute("select run_uuid from runs").fetchone()
