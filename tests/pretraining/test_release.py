@@ -52,7 +52,7 @@ def test_the_property_aware_release_predicts_dft_properties_in_their_units():
     predicted = encoder.predict_properties(["NaCl", "LiF", "MgO", "Si", "GaAs", "Cu", "Fe2O3"])
     assert predicted.shape == (7, 4) and np.isfinite(predicted.to_numpy()).all()
     # ionic insulators above semiconductors and a metal: the heads learned the order of OQMD's
-    # gaps, not their size (NaCl 0.99 eV against OQMD's ~5; most corpus gaps are 0, docs)
+    # gaps, not their size (NaCl 0.99 eV against a PBE gap near 5; most corpus gaps are 0)
     gaps = predicted["band_gap_ev"]
     assert gaps[["NaCl", "LiF", "MgO"]].min() > gaps[["Si", "GaAs", "Cu"]].max()
     # strongly bound ionic compounds, and a volume per atom in a physical range
