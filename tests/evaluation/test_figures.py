@@ -10,6 +10,7 @@ from atomdl.evaluation.figures import (
     GROUP_COLOURS,
     dendrogram_figure,
     dendrogram_panels,
+    mae_bar_chart,
     parity_figure,
     parity_grid,
     pca_figure,
@@ -80,3 +81,33 @@ def test_parity_plots_are_square_with_every_point_and_the_diagonal():
     assert ax.get_xlim() == ax.get_ylim() == (0.2, 1.1)
     assert len(ax.collections[0].get_offsets()) == 2
     _saves(single)
+
+
+FINE_TUNED = pd.DataFrame(
+    {
+        "model": ["rf", "rf", "krr", "krr", "finetune_paper", "finetune_random"],
+        "representation": ["atom_dl", "magpie", "atom_dl", "magpie", "composition", "composition"],
+        "target": [0.5, 1.0, 2.0, 0.5, 1.0, 2.0],
+        "prediction": [0.2, 1.1, 2.6, 0.7, 0.9, 1.8],
+        "mae_mean": [0.24, 0.25, 0.16, 0.19, 0.31, 0.29],
+        "mae_std": [0.04] * 6,
+    }
+)
+
+
+def test_the_fine_tuned_encoder_is_drawn_apart_not_as_grid_rows_of_empty_slots():
+    chart = mae_bar_chart(FINE_TUNED, "mae", baseline=0.39)
+    ax = chart.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["RF", "KRR", "FINE-TUNED ENCODER"]
+    heights = sorted(round(p.get_height(), 2) for p in ax.patches)
+    assert heights == [0.16, 0.19, 0.24, 0.25, 0.29, 0.31]  # one bar per row, none empty
+    labels = [t.get_text() for t in chart.legends[0].get_texts()]
+    assert "fine-tuned, paper release" in labels and "fine-tuned, random weights" in labels
+    assert "composition" not in labels
+    grid = parity_grid(FINE_TUNED, "parity")
+    assert len(grid.axes) == 2 * 2 + 2  # the grid, then one panel per fine-tuned start
+    assert [ax.get_title() for ax in grid.axes[-2:]] == [
+        "fine-tuned, paper release", "fine-tuned, random weights"
+    ]  # fmt: skip
+    assert np.allclose(grid.axes[-1].collections[0].get_offsets(), [[2.0, 1.8]])
+    _saves(chart)

@@ -23,6 +23,7 @@ __all__ = [
     "dendrogram_panels",
     "display_name",
     "mae_bar_chart",
+    "model_name",
     "parity_figure",
     "parity_grid",
     "pca_figure",
@@ -38,13 +39,51 @@ GROUP_COLOURS = {
 _OTHER = "#555555"
 #: How representations are written in titles (the paper's spelling).
 DISPLAY_NAMES = {"atom_dl": "Atom_DL", "atom2vec": "Atom2Vec (OQMD)", "magpie": "Magpie",
-                 "atom2vec_original": "Atom2Vec (original)", "one_hot": "one-hot"}  # fmt: skip
+                 "atom2vec_original": "Atom2Vec (original)", "one_hot": "one-hot",
+                 "atom_dl_property_aware": "Atom_DL (property-aware)"}  # fmt: skip
+#: How the fine-tuned encoder's starts are written (its model names are ``finetune_<start>``).
+START_NAMES = {"paper": "paper release", "property_aware": "property-aware release",
+               "random": "random weights"}  # fmt: skip
 
 
 def display_name(name: str) -> str:
     if name.endswith("_zscored"):
         return f"{display_name(name.removesuffix('_zscored'))} (z-scored)"
     return DISPLAY_NAMES.get(name, name)
+
+
+def model_name(model: str) -> str:
+    if model.startswith("finetune_"):
+        start = model.removeprefix("finetune_")
+        return f"fine-tuned, {START_NAMES.get(start, start)}"
+    return model.upper()
+
+
+def _grid_and_own_table_models(frame: pd.DataFrame) -> tuple[list, list, list]:
+    """(models, representations) of the model x representation grid, and the models that read
+    only tables no grid model reads (the fine-tuned encoder reads compositions): drawn apart,
+    one bar or panel each, not as grid rows of empty slots."""
+    pairs = frame[["model", "representation"]].drop_duplicates()
+    tables = pairs.groupby("model")["representation"].nunique()
+    shared = pairs.loc[pairs["model"].map(tables) > 1, "representation"]
+    if shared.empty:  # one representation only: every model is a grid row
+        shared = pairs["representation"]
+    own = pairs.groupby("model")["representation"].agg(lambda r: not r.isin(shared).any())
+    own_models = [m for m in dict.fromkeys(pairs["model"]) if own[m]]
+    grid = pairs.loc[~pairs["model"].isin(own_models)]
+    return (
+        list(dict.fromkeys(grid["model"])),
+        list(dict.fromkeys(grid["representation"])),
+        own_models,
+    )
+
+
+def _colours(n: int) -> list:
+    """tab10's ten, then their lighter tab20 partners: distinct up to 20 representations."""
+    from matplotlib import colormaps
+
+    pairs = colormaps["tab20"].colors
+    return [pairs[2 * (i % 10) + (i // 10) % 2] for i in range(n)]
 
 
 def _figure(**kwargs) -> Figure:
@@ -178,29 +217,36 @@ def similarity_heatmap(vectors: pd.DataFrame, title: str) -> Figure:
 
 
 def mae_bar_chart(summary: pd.DataFrame, title: str, baseline: float | None = None) -> Figure:
-    """Figure 7: MAE (mean +- std over outer folds) by model, one bar per representation."""
-    models = list(dict.fromkeys(summary["model"]))
-    representations = list(dict.fromkeys(summary["representation"]))
-    width = 0.8 / len(representations)
-    figure = _figure(figsize=(max(8, 1.2 * len(models) * len(representations) / 3), 5))
+    """Figure 7: MAE (mean +- std over outer folds) by model, one bar per representation; models
+    with a table of their own (the fine-tuned encoder) side by side in a last group."""
+    models, representations, own = _grid_and_own_table_models(summary)
+    groups = len(models) + (1 if own else 0)
+    width = 0.8 / max(len(representations), len(own), 1)
+    figure = _figure(figsize=(max(8, 0.4 * groups * max(len(representations), len(own))), 5))
     ax = figure.add_subplot()
-    colours = [f"C{i % 10}" for i in range(len(representations))]
     table = summary.set_index(["model", "representation"])
-    for i, representation in enumerate(representations):
+
+    def bars(x, rows, label, colour, hatch=None):
+        ax.bar(x, [r["mae_mean"] if r is not None else np.nan for r in rows], width,
+               yerr=[r["mae_std"] if r is not None else np.nan for r in rows],
+               label=label, color=colour, hatch=hatch, capsize=2)  # fmt: skip
+
+    for i, (representation, colour) in enumerate(
+        zip(representations, _colours(len(representations)), strict=True)
+    ):
         rows = [table.loc[(m, representation)] if (m, representation) in table.index else None
                 for m in models]  # fmt: skip
-        ax.bar(
-            np.arange(len(models)) + (i - (len(representations) - 1) / 2) * width,
-            [r["mae_mean"] if r is not None else np.nan for r in rows],
-            width,
-            yerr=[r["mae_std"] if r is not None else np.nan for r in rows],
-            label=display_name(representation),
-            color=colours[i],
-            capsize=2,
-        )
+        x = np.arange(len(models)) + (i - (len(representations) - 1) / 2) * width
+        bars(x, rows, display_name(representation), colour)
+    for i, model in enumerate(own):
+        x = len(models) + (i - (len(own) - 1) / 2) * width
+        grey = 0.25 + 0.5 * i / max(len(own) - 1, 1)
+        bars([x], [summary.loc[summary["model"] == model].iloc[0]], model_name(model),
+             (grey, grey, grey), hatch="//")  # fmt: skip
     if baseline is not None:
         ax.axhline(baseline, color="black", linestyle="--", lw=1, label="mean predictor")
-    ax.set_xticks(range(len(models)), [m.upper() for m in models])
+    ticks = [m.upper() for m in models] + (["FINE-TUNED ENCODER"] if own else [])
+    ax.set_xticks(range(groups), ticks)
     ax.set_ylabel("MAE (eV), mean +- std over outer folds")
     ax.set_title(title)
     figure.legend(fontsize=8, frameon=False, loc="outside right upper")
@@ -208,26 +254,35 @@ def mae_bar_chart(summary: pd.DataFrame, title: str, baseline: float | None = No
 
 
 def parity_grid(predictions: pd.DataFrame, title: str) -> Figure:
-    """Out-of-fold prediction against the target, one panel per model x representation."""
-    models = list(dict.fromkeys(predictions["model"]))
-    representations = list(dict.fromkeys(predictions["representation"]))
-    figure = _figure(figsize=(2.4 * len(representations), 2.4 * len(models)))
+    """Out-of-fold prediction against the target, one panel per model x representation, and a
+    last row with one panel per model that has a table of its own (the fine-tuned encoder)."""
+    models, representations, own = _grid_and_own_table_models(predictions)
+    columns = max(len(representations), len(own))
+    rows_of_panels = len(models) + (1 if own else 0)
+    figure = _figure(figsize=(2.4 * columns, 2.4 * rows_of_panels))
     limits = _parity_limits(predictions)
+
+    def panel(row, column, selected, label):
+        ax = figure.add_subplot(rows_of_panels, columns, row * columns + column + 1)
+        _parity_axes(ax, predictions.loc[selected], limits, size=6, alpha=0.4)
+        ax.tick_params(labelsize=6)
+        if column == 0:
+            ax.set_ylabel(f"{label}\npredicted (eV)", fontsize=8)
+        if row == rows_of_panels - 1:
+            ax.set_xlabel("target (eV)", fontsize=8)
+        return ax
+
     for i, model in enumerate(models):
         for j, representation in enumerate(representations):
-            ax = figure.add_subplot(len(models), len(representations),
-                                    i * len(representations) + j + 1)  # fmt: skip
-            rows = predictions.loc[
-                (predictions["model"] == model) & (predictions["representation"] == representation)
-            ]
-            _parity_axes(ax, rows, limits, size=6, alpha=0.4)
-            ax.tick_params(labelsize=6)
+            selected = (predictions["model"] == model) & (
+                predictions["representation"] == representation
+            )
+            ax = panel(i, j, selected, model.upper())
             if i == 0:
                 ax.set_title(display_name(representation), fontsize=8)
-            if j == 0:
-                ax.set_ylabel(f"{model.upper()}\npredicted (eV)", fontsize=8)
-            if i == len(models) - 1:
-                ax.set_xlabel("target (eV)", fontsize=8)
+    for j, model in enumerate(own):
+        ax = panel(len(models), j, predictions["model"] == model, "FINE-TUNED")
+        ax.set_title(model_name(model), fontsize=8)
     figure.suptitle(title)
     return figure
 
