@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from graphlib import CycleError, TopologicalSorter
 
 import pytest
@@ -43,11 +44,11 @@ def layer_order(pipeline, layer_of: dict[str, str | None]) -> list[str]:
     return sorted(order, key=lambda layer: (order.index(layer), layer))
 
 
-@pytest.fixture(scope="module")
-def registered(tmp_path_factory):
+@contextmanager
+def project_catalog(env: str | None = None):
+    """The project's catalog in a configuration environment (None: conf/base + local)."""
     import os
 
-    from kedro.framework.project import pipelines
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
 
@@ -57,8 +58,17 @@ def registered(tmp_path_factory):
     os.chdir(PROJECT_ROOT)
     try:
         bootstrap_project(PROJECT_ROOT)
-        with KedroSession.create(project_path=PROJECT_ROOT) as session:
-            catalog = session.load_context().catalog
+        with KedroSession.create(project_path=PROJECT_ROOT, env=env) as session:
+            yield session.load_context().catalog
+    finally:
+        os.chdir(cwd)
+
+
+@pytest.fixture(scope="module")
+def registered(tmp_path_factory):
+    from kedro.framework.project import pipelines
+
+    with project_catalog() as catalog:
         everything = {name: pipelines[name] for name in pipelines}
         names = set().union(*(p.datasets() for p in everything.values()))
         layers = {}
@@ -67,9 +77,7 @@ def registered(tmp_path_factory):
                 continue
             metadata = getattr(catalog.get(name), "metadata", None) or {}
             layers[name] = metadata.get("kedro-viz", {}).get("layer")
-        return everything, layers
-    finally:
-        os.chdir(cwd)
+    return everything, layers
 
 
 def test_every_registered_pipeline_has_layers_without_a_cycle(registered):
@@ -104,3 +112,22 @@ def test_a_reporting_table_read_back_upstream_is_caught():
               "reporting_c": "reporting"}  # fmt: skip
     with pytest.raises(CycleError):
         layer_order(pipeline, layers)
+
+
+def _filepaths(env: str | None, names: list[str]) -> dict[str, str]:
+    with project_catalog(env) as catalog:
+        return {name: str(catalog.get(name)._describe()["filepath"]) for name in names}
+
+
+def test_matbench_folds_write_beside_the_25_fold_outputs_never_over_them(registered):
+    pipelines, _ = registered
+    expt_gap = next(
+        n for n in pipelines["model_selection"].nodes if n.name.endswith("expt_gap_models")
+    )
+    janus = next(n for n in pipelines["model_selection"].nodes if n.name.endswith("janus_models"))
+    base = _filepaths(None, expt_gap.outputs + janus.outputs)
+    matbench = _filepaths("matbench", expt_gap.outputs + janus.outputs)
+    for name in expt_gap.outputs:  # every output of the expt_gap selection, prediction's input too
+        assert matbench[name] != base[name] and "expt_gap_matbench_" in matbench[name], name
+    assert len(set(matbench[n] for n in expt_gap.outputs)) == len(expt_gap.outputs)
+    assert all(matbench[name] == base[name] for name in janus.outputs)  # Janus is untouched
