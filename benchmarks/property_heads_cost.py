@@ -3,13 +3,13 @@
 Run:  python benchmarks/property_heads_cost.py [--formulas N] [--rounds N]
 (after `kedro run --pipelines ingestion`, which writes the parsed OQMD corpus with its targets)
 
-The paper's configuration (conf/base) and the property-aware one (conf/property_aware: the four
-OQMD targets at weight 0.3 each) train one epoch each on the same seeded sample of the corpus,
-in alternating rounds with the order rotating, so that a machine that speeds up or slows down
-moves both alike. Everything ``train()`` does is in the time (pairing, masking, validation).
-A warm-up round (round 0) is not counted. Prints each configuration's median samples/s over the
-rounds, the median of the per-round ratios with their spread, and what 80 epochs over the whole
-corpus would take at each median.
+The paper's configuration (conf/base) and the property-aware one (the property weights of
+conf/property_aware: the four OQMD targets at 0.3 each) train one epoch each on the same
+seeded sample of the corpus, in alternating rounds with the order rotating, so that a machine
+that speeds up or slows down moves both alike. Everything ``train()`` does is in the time
+(pairing, masking, validation). A warm-up round (round 0) is not counted. Prints each
+configuration's median samples/s over the rounds, the median of the per-round ratios with
+their spread, and what 80 epochs over the whole corpus would take at each median.
 """
 
 from __future__ import annotations
@@ -26,13 +26,17 @@ from atomdl.pretraining import Corpus, EncoderConfig, TrainingConfig, train
 from atomdl.pretraining.training import subsample
 
 ROOT = Path(__file__).resolve().parents[1]
-PROPERTY_WEIGHTS = {
-    "formation_enthalpy_ev_per_atom": 0.3,
-    "band_gap_ev": 0.3,
-    "energy_per_atom_ev": 0.3,
-    "volume_per_atom_a3": 0.3,
-}
 PAPER_EPOCHS = 80
+
+
+def property_weights() -> dict[str, float]:
+    """The weights `kedro run --env property_aware` trains with (conf/base merged with it)."""
+    from kedro.config import OmegaConfigLoader
+
+    from atomdl.settings import CONFIG_LOADER_ARGS
+
+    loader = OmegaConfigLoader(str(ROOT / "conf"), env="property_aware", **CONFIG_LOADER_ARGS)
+    return dict(loader["parameters"]["pretraining"]["training"]["property_weights"])
 
 
 def main() -> None:
@@ -43,7 +47,7 @@ def main() -> None:
     compositions = pd.read_parquet(ROOT / "data/03_primary/oqmd_compositions.parquet")
     vocabulary = pd.read_csv(ROOT / "data/05_model_input/token_vocabulary.csv")
     subset = subsample(compositions, args.formulas, seed=0)
-    configurations = {"paper": {}, "property-aware": PROPERTY_WEIGHTS}
+    configurations = {"paper": {}, "property-aware": property_weights()}
     corpora = {
         name: Corpus.from_compositions(subset, vocabulary, properties=list(weights))
         for name, weights in configurations.items()
