@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from atomdl.errors import BadParametersError
+from atomdl.models.registry import MODEL_NAMES
 
 __all__ = [
     "BadParametersError",
@@ -32,12 +33,9 @@ __all__ = [
     "validate_parameters",
 ]
 
-#: atomdl.evaluation.model_selection.MODELS and atomdl.representations.PUBLISHED, named here so
-#: that validation does not import scikit-learn or ElementEmbeddings (tests keep them equal).
-MODEL_NAMES = (
-    "mean", "rf", "krr", "svr", "hgb", "two_stage",
-    "finetune_paper", "finetune_property_aware", "finetune_random",
-)  # fmt: skip
+#: atomdl.representations.PUBLISHED, named here so that validation does not import
+#: ElementEmbeddings (tests keep them equal); model names come from the registry, which imports
+#: nothing heavy.
 PUBLISHED_NAMES = ("magpie", "mat2vec", "megnet16", "skipatom", "oliynyk")
 #: atomdl.pretraining.release.RELEASES but the paper's, which is always there as ``atom_dl``
 EXTRA_RELEASES = ("property_aware",)

@@ -41,61 +41,15 @@ __all__ = [
     "results_markdown",
 ]
 
-#: the pretrained encoder fine-tuned end to end (atomdl.finetuning), from each start; they run
-#: on the composition table only, and the other models on every other table
-FINETUNE_MODELS = ("finetune_paper", "finetune_property_aware", "finetune_random")
-MODELS = ("mean", "rf", "krr", "svr", "hgb", "two_stage", *FINETUNE_MODELS)
-
-
-def make_estimator(model: str, seed: int = 0):
-    """``StandardScaler`` then the regressor, as one scikit-learn pipeline.
-
-    ``hgb``: histogram gradient boosting (early stopping off, so that a fit is a function of its
-    grid point alone). ``two_stage``: a random-forest classifier for "gap > 0", then a random
-    forest regressor for the materials it calls gapped (``TwoStageRegressor``; its grid keys
-    are ``classifier__...`` and ``regressor__...``). ``finetune_<start>``: the encoder
-    fine-tuned from ``start`` (``atomdl.finetuning.EncoderRegressor``) with no scaler before it:
-    its first columns are atom counts, and it standardises its extra features itself.
-    """
-    from sklearn.dummy import DummyRegressor
-    from sklearn.ensemble import (
-        HistGradientBoostingRegressor,
-        RandomForestClassifier,
-        RandomForestRegressor,
-    )
-    from sklearn.kernel_ridge import KernelRidge
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import SVR
-
-    from atomdl.evaluation.two_stage import TwoStageRegressor
-
-    regressors = {
-        "mean": lambda: DummyRegressor(strategy="mean"),
-        "rf": lambda: RandomForestRegressor(random_state=seed, n_jobs=1),
-        "krr": KernelRidge,
-        "svr": SVR,
-        "hgb": lambda: HistGradientBoostingRegressor(random_state=seed, early_stopping=False),
-        "two_stage": lambda: TwoStageRegressor(
-            RandomForestClassifier(random_state=seed, n_jobs=1),
-            RandomForestRegressor(random_state=seed, n_jobs=1),
-        ),
-    }
-    if model in FINETUNE_MODELS:
-        from atomdl.finetuning import EncoderRegressor
-
-        start = model.removeprefix("finetune_")
-        return Pipeline([("scale", "passthrough"), ("model", EncoderRegressor(start, seed=seed))])
-    if model not in regressors:
-        raise ValueError(f"unknown model {model!r}; known: {[*regressors, *FINETUNE_MODELS]}")
-    return Pipeline([("scale", StandardScaler()), ("model", regressors[model]())])
+from atomdl.models.registry import FINETUNE_MODELS, MODELS, make_estimator  # noqa: F401
 
 
 def runs_on(representation: str, model: str) -> bool:
-    """Fine-tuned models read the composition table; every other model reads the others."""
+    """A model that reads element amounts runs on the composition table; one that reads
+    vectors on every other table."""
     from atomdl.finetuning.features import COMPOSITION
 
-    return (model in FINETUNE_MODELS) == (representation == COMPOSITION)
+    return (MODELS[model].reads == "amounts") == (representation == COMPOSITION)
 
 
 def prefixed_grid(grid: Sequence[dict] | dict | None) -> list[dict]:

@@ -65,7 +65,7 @@ class SharedSplitSearch(RegressorMixin, BaseEstimator):
             return self._fit(X, y)
 
     def _fit(self, X, y):
-        from atomdl.evaluation.model_selection import make_estimator
+        from atomdl.models.registry import make_estimator
 
         X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
         points = list(ParameterGrid(self.param_grid)) if self.param_grid else [{}]
@@ -99,7 +99,7 @@ def _score_points(model, points, seed, X_train, y_train, X_test, y_test) -> np.n
     if special is not None:
         special(points, seed, X_train, y_train, X_test, y_test, scores)
         return scores
-    from atomdl.evaluation.model_selection import make_estimator
+    from atomdl.models.registry import make_estimator
 
     for i, point in enumerate(points):
         regressor = make_estimator(model, seed).set_params(**point).named_steps["model"]
@@ -251,7 +251,7 @@ def _mae(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 
 def _forest_scores(points, seed, X_train, y_train, X_test, y_test, scores) -> None:
-    from atomdl.evaluation.model_selection import make_estimator
+    from atomdl.models.registry import make_estimator
 
     for shared, members in _groups(points, "model__n_estimators"):
         sizes = {i: points[i].get("model__n_estimators", 100) for i in members}
@@ -267,7 +267,7 @@ def _forest_scores(points, seed, X_train, y_train, X_test, y_test, scores) -> No
 
 
 def _boosting_scores(points, seed, X_train, y_train, X_test, y_test, scores) -> None:
-    from atomdl.evaluation.model_selection import make_estimator
+    from atomdl.models.registry import make_estimator
 
     for shared, members in _groups(points, "model__max_iter"):
         sizes = {i: points[i].get("model__max_iter", 100) for i in members}

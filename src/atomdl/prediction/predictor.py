@@ -273,7 +273,7 @@ def gap_classifier(grid: Mapping | None = None, seed: int = 0):
 def _fit(kind, table, keys, elements, representation, model, params, n_splits, seed, record):
     from sklearn.base import clone
 
-    from atomdl.evaluation.model_selection import make_estimator
+    from atomdl.models.registry import make_estimator
     from atomdl.evaluation.splits import MaterialKFold
 
     params = dict(params)
