@@ -118,3 +118,34 @@ def test_a_run_with_bad_parameters_stops_before_loading_data_or_opening_a_run(ma
             session.run(pipeline_names=["ingestion", "pretraining"])
     assert not any((project / "data" / "03_primary").iterdir())
     assert not (project / "mlflow.db").exists()
+
+
+def test_nodes_get_their_parameters_as_the_validated_models_with_defaults_filled_in():
+    from kedro.config import OmegaConfigLoader
+
+    from atomdl.parameters import ModelSelection, node_parameters, parameter_models
+    from atomdl.settings import CONFIG_LOADER_ARGS
+
+    loader = OmegaConfigLoader(str(PROJECT_ROOT / "conf"), env="cpu", **CONFIG_LOADER_ARGS)
+    params = loader["parameters"]
+    models = parameter_models(params)
+    inputs = {
+        "params:model_selection": params["model_selection"],
+        "params:ingestion.oqmd": params["ingestion"]["oqmd"],
+        "params:model_selection.tasks.janus": params["model_selection"]["tasks"]["janus"],
+        "params:not_a_block": {"x": 1},
+        "primary_expt_gap_compositions": object(),
+    }
+    given = node_parameters(inputs, models)
+    assert set(given) == {
+        "params:model_selection", "params:ingestion.oqmd", "params:model_selection.tasks.janus"
+    }  # fmt: skip
+    options = given["params:model_selection"]
+    assert isinstance(options, ModelSelection)
+    assert options.inner_splits == params["model_selection"]["inner_splits"]
+    assert options.parallel.backend == params["model_selection"].get("parallel", {}).get(
+        "backend", "processes"
+    )  # a default the YAML may leave out, filled in by the model
+    assert given["params:model_selection.tasks.janus"] is options.tasks["janus"]
+    with pytest.raises(ValueError, match="frozen"):
+        options.inner_splits = 3  # a node cannot change what the next one reads

@@ -2,7 +2,10 @@
 
 ``validate_parameters(params)`` checks every block it knows before any data is loaded or any
 MLflow run is opened (``atomdl.hooks``), and raises :class:`BadParametersError` with one line per
-problem, naming the parameter, its value and what is allowed. Nodes still receive plain dicts.
+problem, naming the parameter, its value and what is allowed. ``parameter_models`` returns the
+validated blocks, and ``node_parameters`` gives a node its ``params:<block>`` (or
+``params:<block>.<key>``) inputs as those models, defaults filled in, so that a node reads
+``options.inner_splits`` and no default is restated with ``.get(key, default)``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ __all__ = [
     "EXTRA_RELEASES",
     "MODEL_NAMES",
     "PUBLISHED_NAMES",
+    "node_parameters",
+    "parameter_models",
     "validate_parameters",
 ]
 
@@ -48,7 +53,8 @@ OqmdProperty = Literal[
 
 
 class _Block(BaseModel):
-    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not ignored
+    # a misspelt key is an error, not ignored; a node cannot change what the next one reads
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class _Source(_Block):
@@ -240,20 +246,44 @@ BLOCKS: dict[str, type[_Block]] = {
 }
 
 
-def validate_parameters(params: dict[str, Any]) -> None:
-    """Check every known block of ``params``; raise BadParametersError listing each problem."""
-    problems = []
+def parameter_models(params: dict[str, Any]) -> dict[str, _Block]:
+    """Every known block of ``params`` as its validated model; raise BadParametersError listing
+    each problem."""
+    problems, models = [], {}
     for block, model in BLOCKS.items():
         if block not in params:
             continue
         try:
-            model.model_validate(params[block])
+            models[block] = model.model_validate(params[block])
         except ValidationError as error:
             problems += [_line(block, e) for e in error.errors()]
     if problems:
         raise BadParametersError(
             "Bad parameters (conf/*/parameters_*.yml or --params):\n" + "\n".join(problems)
         )
+    return models
+
+
+def validate_parameters(params: dict[str, Any]) -> None:
+    """Check every known block of ``params``; raise BadParametersError listing each problem."""
+    parameter_models(params)
+
+
+def node_parameters(inputs: dict[str, Any], models: dict[str, _Block]) -> dict[str, Any]:
+    """The ``params:`` inputs of a node that name a validated block (or a key inside one),
+    replaced by the model (or the model's value there); other inputs are left out."""
+    replaced = {}
+    for name in inputs:
+        if not name.startswith("params:"):
+            continue
+        block, *keys = name.removeprefix("params:").split(".")
+        if block not in models:
+            continue
+        value = models[block]
+        for key in keys:
+            value = value[key] if isinstance(value, dict) else getattr(value, key)
+        replaced[name] = value
+    return replaced
 
 
 def _line(block: str, error: dict) -> str:
