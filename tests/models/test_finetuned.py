@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 import torch
 
-from atomdl.finetuning import EncoderRegressor, composition_features, start_encoder
+from atomdl.finetuning import composition_features
 from atomdl.finetuning.features import janus_composition_features
+from atomdl.models.finetuned import EncoderRegressor, start_encoder
 from atomdl.pretraining import AtomEncoder, EncoderConfig, released_encoder
 from tests.pretraining.conftest import hand_made
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from atomdl.evaluation.model_selection import make_estimator, nested_cv, outer_folds
-from atomdl.evaluation.two_stage import TwoStageRegressor
+from atomdl.models.two_stage import TwoStageRegressor
 
 RNG = np.random.default_rng(8)
 N = 300
