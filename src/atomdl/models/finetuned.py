@@ -63,7 +63,9 @@ def start_encoder(start, seed: int = 0) -> AtomEncoder:
                                           "property_means": (), "property_scales": ()})  # fmt: skip
                 return AtomEncoder(config, paper.tokens)
         return released_encoder(start)
-    if isinstance(start, (str, Path, dict, AtomEncoder)):
+    if isinstance(start, AtomEncoder):  # copied first: loading sets eval mode, on the copy only
+        return load_encoder(copy.deepcopy(start))
+    if isinstance(start, (str, Path, dict)):
         return copy.deepcopy(load_encoder(start))
     raise ValueError(f"start must be one of {STARTS}, an encoder or its file; got {start!r}")
 
