@@ -55,8 +55,9 @@ ESTIMATORS = [
         RandomForestClassifier(n_estimators=5, random_state=0),
         RandomForestRegressor(n_estimators=5, random_state=0),
     ),
-    EncoderRegressor(start=str(_two_element_encoder()), epochs=10, patience=10, batch_size=32,
-                     learning_rate=1e-2),  # fmt: skip
+    EncoderRegressor(
+        start=str(_two_element_encoder()), epochs=10, patience=10, batch_size=32, learning_rate=1e-2
+    ),  # fmt: skip
 ]
 
 #: checks that cannot apply, by estimator, with the reason (see the module docstring)

@@ -55,8 +55,12 @@ class UnitCache:
     """Finished units of work kept in a folder, one file per unit (written whole, then renamed
     into place, so an interrupted write leaves no half file)."""
 
-    SOURCES = ("atomdl.evaluation.model_selection", "atomdl.evaluation.search",
-               "atomdl.evaluation.splits", "atomdl.models.two_stage")  # what computes a unit
+    SOURCES = (
+        "atomdl.evaluation.model_selection",
+        "atomdl.evaluation.search",
+        "atomdl.evaluation.splits",
+        "atomdl.models.two_stage",
+    )  # what computes a unit
     #: what computes a fine-tuned model's unit, besides: the encoder, fine-tuning, the releases
     FINETUNING_SOURCES = ("atomdl.models.finetuned", "atomdl.pretraining.encoder")
 

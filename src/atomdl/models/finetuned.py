@@ -10,9 +10,9 @@ weighted by its amount (exactly the written-out formula, see
 the element positions, joined with the extra features.
 
 * Early stopping: a validation split is carved from the rows given to ``fit`` (the outer
-  training part, when the protocol calls it) by the estimator's ``random_state``; training stops when
-  its MAE has not improved for ``patience`` epochs, and the weights of the best epoch are kept.
-  Nothing outside ``fit``'s rows is ever seen.
+  training part, when the protocol calls it) by the estimator's ``random_state``; training
+  stops when its MAE has not improved for ``patience`` epochs, and the weights of the best
+  epoch are kept. Nothing outside ``fit``'s rows is ever seen.
 * Targets and extra features are standardised on the rows trained on; the loss is L1 (the
   metric reported), the optimiser AdamW, one learning rate for the head and
   ``encoder_learning_rate`` for the pretrained encoder.
