@@ -21,8 +21,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from atomdl.finetuning import EncoderRegressor, composition_features, estimator
+from atomdl.finetuning import composition_features
 from atomdl.finetuning.features import encoder_elements
+from atomdl.models import finetuned
+from atomdl.models.finetuned import EncoderRegressor
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = {"for-loop AdamW (before)": False, "fused AdamW (now)": True}
@@ -44,13 +46,13 @@ def main() -> None:
     names = list(VARIANTS)
     for round_ in range(args.rounds):
         for name in names[round_ % 2 :] + names[: round_ % 2]:
-            estimator.FUSED_OPTIMIZER = VARIANTS[name]
+            finetuned.FUSED_OPTIMIZER = VARIANTS[name]
             model = EncoderRegressor(start="paper", epochs=args.epochs, patience=args.epochs)
             started = time.perf_counter()
             model.fit(x, y)
             seconds[name].append((time.perf_counter() - started) / args.epochs)
             curves[name] = [round(h["validation_mae"], 5) for h in model.history_]
-    estimator.FUSED_OPTIMIZER = True
+    finetuned.FUSED_OPTIMIZER = True
     before, now = (np.array(seconds[name]) for name in names)
     print(f"torch {torch.__version__}, 1 thread, {len(x)} rows, batch 64, {args.epochs} epochs "
           f"x {args.rounds} rounds")  # fmt: skip

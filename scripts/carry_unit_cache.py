@@ -50,7 +50,7 @@ def sources_at(commit: str) -> list[str]:
     """The selection code's modules as ``commit`` had them."""
     return [
         subprocess.run(
-            ["git", "show", f"{commit}:src/atomdl/evaluation/{name}.py"],
+            ["git", "show", f"{commit}:src/{name.replace('.', '/')}.py"],
             cwd=ROOT, check=True, capture_output=True, text=True,
         ).stdout
         for name in UnitCache.SOURCES

@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from atomdl.evaluation.splits import MaterialKFold
-from atomdl.finetuning import EncoderRegressor, composition_features
+from atomdl.finetuning import composition_features
 from atomdl.finetuning.features import encoder_elements
+from atomdl.models.finetuned import EncoderRegressor
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -192,7 +192,7 @@ def test_the_code_version_of_given_sources():
     import importlib
     import inspect
 
-    today = [inspect.getsource(importlib.import_module(f"atomdl.evaluation.{name}"))
+    today = [inspect.getsource(importlib.import_module(name))
              for name in UnitCache.SOURCES]  # fmt: skip
     assert UnitCache.code_version(today) == UnitCache.code_version()
     assert UnitCache.code_version([*today[:-1], today[-1] + "# an edit\n"]) != (

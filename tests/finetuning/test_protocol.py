@@ -38,7 +38,7 @@ def _vector_table(composition: pd.DataFrame, rng) -> pd.DataFrame:
 
 
 def test_early_stopping_never_sees_a_row_of_the_outer_test_fold(monkeypatch):
-    from atomdl.finetuning import EncoderRegressor
+    from atomdl.models.finetuned import EncoderRegressor
 
     table = _composition_table(np.random.default_rng(0))
     seen = []

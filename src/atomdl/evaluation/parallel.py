@@ -55,9 +55,14 @@ class UnitCache:
     """Finished units of work kept in a folder, one file per unit (written whole, then renamed
     into place, so an interrupted write leaves no half file)."""
 
-    SOURCES = ("model_selection", "search", "splits", "two_stage")  # what computes a unit
+    SOURCES = (
+        "atomdl.evaluation.model_selection",
+        "atomdl.evaluation.search",
+        "atomdl.evaluation.splits",
+        "atomdl.models.two_stage",
+    )  # what computes a unit
     #: what computes a fine-tuned model's unit, besides: the encoder, fine-tuning, the releases
-    FINETUNING_SOURCES = ("atomdl.finetuning.estimator", "atomdl.pretraining.encoder")
+    FINETUNING_SOURCES = ("atomdl.models.finetuned", "atomdl.pretraining.encoder")
 
     def __init__(self, folder):
         from pathlib import Path
@@ -187,7 +192,7 @@ class UnitCache:
         from joblib import hash as content_hash
 
         if sources is None:
-            sources = [inspect.getsource(importlib.import_module(f"atomdl.evaluation.{name}"))
+            sources = [inspect.getsource(importlib.import_module(name))
                        for name in cls.SOURCES]  # fmt: skip
         sources = list(sources)
         return content_hash((sources, sklearn.__version__, numpy.__version__, scipy.__version__))

@@ -74,7 +74,7 @@ def _two_stage(seed: int):
     # gapped; grid keys ``classifier__...`` and ``regressor__...``
     from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 
-    from atomdl.evaluation.two_stage import TwoStageRegressor
+    from atomdl.models.two_stage import TwoStageRegressor
 
     return TwoStageRegressor(
         RandomForestClassifier(random_state=seed, n_jobs=1),
@@ -84,9 +84,9 @@ def _two_stage(seed: int):
 
 def _fine_tuned(start: str) -> Callable[[int], object]:
     def build(seed: int):
-        from atomdl.finetuning import EncoderRegressor
+        from atomdl.models.finetuned import EncoderRegressor
 
-        return EncoderRegressor(start, seed=seed)
+        return EncoderRegressor(start, random_state=seed)
 
     return build
 

@@ -1,14 +1,22 @@
-"""``EncoderRegressor``: a pretrained (or random) encoder and a regression head, fine-tuned end
-to end as one scikit-learn regressor (see the package docstring).
+"""The pretrained (or random) encoder and a regression head, fine-tuned end to end on band
+gaps as one scikit-learn regressor, :class:`EncoderRegressor`.
+
+It is a regressor so that the model-selection protocol scores it on the same outer folds as RF,
+KRR and SVR. Its input is the element-amounts table (``atomdl.features.amounts_table``: the
+amount of each of the encoder's elements, then any extra features such as Janus structure
+features); each material is one sequence ``[CLS] elements [SEP]`` with one position per element
+weighted by its amount (exactly the written-out formula, see
+:meth:`atomdl.pretraining.AtomEncoder.encode`), and the head reads the amount-weighted mean of
+the element positions, joined with the extra features.
 
 * Early stopping: a validation split is carved from the rows given to ``fit`` (the outer
-  training part, when the protocol calls it) by the estimator's own seed; training stops when
-  its MAE has not improved for ``patience`` epochs, and the weights of the best epoch are kept.
-  Nothing outside ``fit``'s rows is ever seen.
+  training part, when the protocol calls it) by the estimator's ``random_state``; training
+  stops when its MAE has not improved for ``patience`` epochs, and the weights of the best
+  epoch are kept. Nothing outside ``fit``'s rows is ever seen.
 * Targets and extra features are standardised on the rows trained on; the loss is L1 (the
   metric reported), the optimiser AdamW, one learning rate for the head and
   ``encoder_learning_rate`` for the pretrained encoder.
-* Seeded: the same rows and seed give the same model (CPU).
+* Seeded: the same rows and ``random_state`` give the same model (CPU).
 * ``device``: where it trains (``cpu``, ``cuda``, or ``auto``: cuda when there is one); the
   fitted model is kept and predicts on the CPU, so it pickles and predicts anywhere.
 """
@@ -16,6 +24,7 @@ to end as one scikit-learn regressor (see the package docstring).
 from __future__ import annotations
 
 import copy
+import numbers
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +32,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 from torch import nn
 from torch.nn import functional as F
 
@@ -52,7 +63,9 @@ def start_encoder(start, seed: int = 0) -> AtomEncoder:
                                           "property_means": (), "property_scales": ()})  # fmt: skip
                 return AtomEncoder(config, paper.tokens)
         return released_encoder(start)
-    if isinstance(start, (str, Path, dict, AtomEncoder)):
+    if isinstance(start, AtomEncoder):  # copied first: loading sets eval mode, on the copy only
+        return load_encoder(copy.deepcopy(start))
+    if isinstance(start, (str, Path, dict)):
         return copy.deepcopy(load_encoder(start))
     raise ValueError(f"start must be one of {STARTS}, an encoder or its file; got {start!r}")
 
@@ -76,9 +89,14 @@ class _MaterialModel(nn.Module):
 
 
 class EncoderRegressor(RegressorMixin, BaseEstimator):
-    """Fine-tune an encoder on a composition table (``composition_features``): the first
-    columns are the amounts of the encoder's elements, in its order; any further columns are
-    extra features joined at the head."""
+    """Fine-tune an encoder on an element-amounts table: the first columns are the amounts of
+    the encoder's elements, in its order (non-negative, at least one element per row); any
+    further columns are extra features joined at the head.
+
+    ``random_state``: an int seeds the validation split, the head's initial weights, the
+    batches and a ``random`` start's weights (the registry passes the protocol's seed); ``None``
+    or a ``RandomState`` draws that int when ``fit`` starts.
+    """
 
     def __init__(
         self,
@@ -92,7 +110,7 @@ class EncoderRegressor(RegressorMixin, BaseEstimator):
         validation_fraction: float = 0.1,
         head_hidden: int = 64,
         head_dropout: float = 0.1,
-        seed: int = 0,
+        random_state=0,
         threads: int | None = 1,
         device: str = "cpu",
     ):
@@ -106,26 +124,36 @@ class EncoderRegressor(RegressorMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.head_hidden = head_hidden
         self.head_dropout = head_dropout
-        self.seed = seed
+        self.random_state = random_state
         self.threads = threads
         self.device = device
 
     # -- scikit-learn API ------------------------------------------------------------------
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # the amount columns must be (the extra features need not): scikit-learn's estimator
+        # checks then give non-negative data
+        tags.input_tags.positive_only = True
+        return tags
+
     def fit(self, X, y):
-        X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
-        if len(X) != len(y):
-            raise ValueError(f"{len(X)} rows of features but {len(y)} targets")
         started = time.perf_counter()
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        y = y.astype(float)
+        seed = self._seed()
         with self._threads():
-            encoder = start_encoder(self.start, self.seed)
+            encoder = start_encoder(self.start, seed)
             self._layout(encoder, X)
             tokens, counts, extra = self._sequences(encoder, X)
-            rng = np.random.default_rng(self.seed)
+            rng = np.random.default_rng(seed)
             order = rng.permutation(len(X))
             n_validation = max(1, int(round(self.validation_fraction * len(X))))
             if len(X) - n_validation < 2:
-                raise ValueError(f"{len(X)} rows are too few to fine-tune with early stopping")
+                raise ValueError(
+                    f"{len(X)} sample(s) are too few to fine-tune with early stopping "
+                    f"(validation_fraction {self.validation_fraction})"
+                )
             validation, train = np.sort(order[:n_validation]), np.sort(order[n_validation:])
             #: rows of ``fit``'s X used for early stopping only (never trained on)
             self.validation_rows_ = validation
@@ -136,7 +164,7 @@ class EncoderRegressor(RegressorMixin, BaseEstimator):
             self.target_scale_ = self.target_scale_ or 1.0
             extra = (extra - self.extra_mean_) / self.extra_scale_
             standardised = (y - self.target_mean_) / self.target_scale_
-            torch.manual_seed(self.seed)
+            torch.manual_seed(seed)
             model = _MaterialModel(encoder, extra.shape[1], self.head_hidden, self.head_dropout)
             device = self._device()
             data = [torch.from_numpy(a).to(device)
@@ -149,9 +177,8 @@ class EncoderRegressor(RegressorMixin, BaseEstimator):
         return self
 
     def predict(self, X):
-        X = np.asarray(X, dtype=float)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"{X.shape[1]} features, but fitted on {self.n_features_in_}")
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
         with self._threads():
             tokens, counts, extra = self._sequences(self.model_.encoder, X)
             extra = ((extra - self.extra_mean_) / self.extra_scale_).astype(np.float32)
@@ -161,14 +188,22 @@ class EncoderRegressor(RegressorMixin, BaseEstimator):
 
     # -- inside ----------------------------------------------------------------------------
 
+    def _seed(self) -> int:
+        """The int that seeds everything random in ``fit``: ``random_state`` itself when it is
+        one (as the registry passes it), else drawn from it."""
+        if isinstance(self.random_state, numbers.Integral):
+            return int(self.random_state)
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
     def _layout(self, encoder: AtomEncoder, X: np.ndarray) -> None:
-        self.n_features_in_ = X.shape[1]
+        """How many of ``X``'s first columns are element amounts; checks they are there."""
         self.n_elements_ = sum(not t.startswith("[") for t in encoder.tokens)
         if X.shape[1] < self.n_elements_:
             raise ValueError(
-                f"{X.shape[1]} columns, fewer than the encoder's {self.n_elements_} elements: "
-                "the input is a composition table (atomdl.finetuning.composition_features)"
+                f"{X.shape[1]} feature(s), fewer than the encoder's {self.n_elements_} elements: "
+                "the input is an element-amounts table (atomdl.features.amounts_table)"
             )
+        check_non_negative(X[:, : self.n_elements_], f"{type(self).__name__} (amount columns)")
 
     def _sequences(self, encoder: AtomEncoder, X: np.ndarray):
         """Token ids and counts ([CLS] elements [SEP], padded) and the extra features."""

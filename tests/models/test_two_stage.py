@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from atomdl.evaluation.model_selection import make_estimator, nested_cv, outer_folds
-from atomdl.evaluation.two_stage import TwoStageRegressor
+from atomdl.models.two_stage import TwoStageRegressor
 
 RNG = np.random.default_rng(8)
 N = 300
@@ -52,3 +52,17 @@ def test_training_rows_all_on_one_side(targets):
         assert (predicted == 0).all()
     else:
         assert (predicted > 0).all()
+
+
+def test_random_state_reaches_both_stages_and_none_leaves_theirs():
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+    stages = (
+        RandomForestClassifier(n_estimators=3, random_state=1),
+        RandomForestRegressor(n_estimators=3, random_state=1),
+    )
+    given = TwoStageRegressor(*stages, random_state=7).fit(X[:40], Y[:40])
+    assert given.classifier_.random_state == 7 and given.regressor_.random_state == 7
+    own = TwoStageRegressor(*stages).fit(X[:40], Y[:40])
+    assert own.classifier_.random_state == 1 and own.regressor_.random_state == 1
+    assert stages[0].random_state == 1  # the parameters themselves are never changed

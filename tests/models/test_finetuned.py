@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 import torch
 
-from atomdl.finetuning import EncoderRegressor, composition_features, start_encoder
+from atomdl.finetuning import composition_features
 from atomdl.finetuning.features import janus_composition_features
+from atomdl.models.finetuned import EncoderRegressor, start_encoder
 from atomdl.pretraining import AtomEncoder, EncoderConfig, released_encoder
 from tests.pretraining.conftest import hand_made
 
@@ -157,3 +158,18 @@ def test_starts_are_the_release_or_its_architecture_at_random():
     assert released_encoder().token_embedding.weight.abs().sum() > 0
     with pytest.raises(ValueError, match="start must be one of"):
         start_encoder(3)
+
+
+def test_random_state_an_int_seeds_the_fit_and_a_generator_draws_one():
+    x, y = _synthetic(n=60)
+    settings = dict(start=_tiny_random_encoder(), epochs=2, patience=2, batch_size=16)
+    three = EncoderRegressor(**settings, random_state=3).fit(x, y)
+    same = EncoderRegressor(**settings, random_state=np.int64(3)).fit(x, y)
+    np.testing.assert_array_equal(same.predict(x), three.predict(x))
+    assert not np.array_equal(
+        EncoderRegressor(**settings, random_state=4).fit(x, y).predict(x), three.predict(x)
+    )
+    drawn = [EncoderRegressor(**settings, random_state=np.random.RandomState(0)).fit(x, y)
+             for _ in range(2)]  # fmt: skip
+    np.testing.assert_array_equal(drawn[0].predict(x), drawn[1].predict(x))
+    assert set(drawn[0].validation_rows_) <= set(range(60))
