@@ -37,12 +37,11 @@ from sklearn.utils.validation import check_is_fitted, check_non_negative, valida
 from torch import nn
 from torch.nn import functional as F
 
+from atomdl.models.registry import STARTS
 from atomdl.pretraining.encoder import AtomEncoder, EncoderConfig, load_encoder
 
 __all__ = ["STARTS", "EncoderRegressor", "start_encoder"]
 
-#: named starting points: the released encoders, or the paper's architecture at random weights
-STARTS = ("paper", "property_aware", "random")
 #: AdamW as one kernel over all parameters: the same steps, faster epochs on CPU
 #: (benchmarks/finetuning_speed.py)
 FUSED_OPTIMIZER = True

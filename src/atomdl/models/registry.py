@@ -17,6 +17,7 @@ __all__ = [
     "FINETUNE_MODELS",
     "MODELS",
     "MODEL_NAMES",
+    "STARTS",
     "ModelSpec",
     "make_estimator",
     "model_spec",
@@ -91,7 +92,8 @@ def _fine_tuned(start: str) -> Callable[[int], object]:
     return build
 
 
-_STARTS = ("paper", "property_aware", "random")
+#: the pretrained encoder a fine-tuned model starts from: a release, or random weights
+STARTS = ("paper", "property_aware", "random")
 
 #: every model, in the order results tables list them
 MODELS: dict[str, ModelSpec] = {
@@ -107,7 +109,7 @@ MODELS: dict[str, ModelSpec] = {
         # and it standardises its extra features itself, so no scaler before it
         *(
             ModelSpec(f"finetune_{start}", "amounts", _fine_tuned(start), False, start)
-            for start in _STARTS
+            for start in STARTS
         ),
     )
 }
