@@ -9,12 +9,9 @@ import pandas as pd
 
 from atomdl.chemistry import class_key, parse_formulas
 from atomdl.materials.schemas import BadTableError, TableSchema
+from atomdl.rejects import reject_table
 
-__all__ = ["REJECT_COLUMNS", "ParsedTable", "parse_composition_table"]
-
-#: Columns of every reject report: the 0-based data row of the input table (CSV line = row + 2),
-#: the offending formula as written, and why the row was set aside.
-REJECT_COLUMNS = ["row", "formula", "reason"]
+__all__ = ["ParsedTable", "parse_composition_table"]
 
 
 @dataclass(frozen=True)
@@ -87,8 +84,9 @@ def parse_composition_table(
     accepted["n_elements"] = [len(e) for e in elements]
     accepted["n_atoms"] = [sum(amounts.values()) for _, amounts in parsed]
     accepted["class_key"] = [class_key(e) for e in elements]
-    rejected = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
-    rejected["formula"] = rejected["formula"].astype("string")
+    rejected = reject_table(
+        "ingestion", ({"row": r, "formula": f, "reason": why} for r, f, why in rejects)
+    )
     return ParsedTable(accepted=accepted, rejected=rejected)
 
 
