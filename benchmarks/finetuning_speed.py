@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from atomdl.finetuning import EncoderRegressor, composition_features, estimator
-from atomdl.finetuning.features import encoder_elements
+from atomdl.features import amounts_table as composition_features
+from atomdl.features import encoder_elements
+from atomdl.finetuning import EncoderRegressor, estimator
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = {"for-loop AdamW (before)": False, "fused AdamW (now)": True}

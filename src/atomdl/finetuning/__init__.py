@@ -9,9 +9,7 @@ see :meth:`atomdl.pretraining.AtomEncoder.encode`), and the head reads the amoun
 of the element positions, joined with the extra features. torch is imported on first use.
 """
 
-from atomdl.finetuning.features import AMOUNT_PREFIX, composition_features
-
-__all__ = ["AMOUNT_PREFIX", "EncoderRegressor", "composition_features", "start_encoder"]
+__all__ = ["EncoderRegressor", "start_encoder"]
 
 
 def __getattr__(name: str):

@@ -8,7 +8,7 @@ import pytest
 from kedro.io import Version
 
 from atomdl.datasets import RepresentationsDataset, VersionedTablesDataset
-from atomdl.featurization import REJECT_COLUMNS
+from atomdl.rejects import REJECT_COLUMNS
 from atomdl.pretraining.release import released_vectors
 from tests.conftest import EMBEDDED, latest_version
 
