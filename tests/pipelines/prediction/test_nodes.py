@@ -70,5 +70,5 @@ def test_bad_rows_of_the_users_table_go_to_the_reject_report():
         predictor, pd.DataFrame({"formula": ["KBr", "K(Br", "RbCl"], "id": ["a", "b", "c"]})
     )
     assert list(table["id"]) == ["a"]
-    assert list(rejects["row"]) == [1, 2] and list(rejects["material"]) == ["K(Br", "RbCl"]
+    assert list(rejects["row"]) == [1, 2] and list(rejects["formula"]) == ["K(Br", "RbCl"]
     assert rejects["reason"].str.len().gt(0).all()
