@@ -2,8 +2,8 @@ import pandas as pd
 import pytest
 
 from atomdl.materials import parse_composition_table
-from atomdl.rejects import REJECT_COLUMNS
 from atomdl.materials.schemas import EXPT_GAP, OQMD_FORMULAS, BadTableError
+from atomdl.rejects import REJECT_COLUMNS
 
 RAW = pd.DataFrame(
     {

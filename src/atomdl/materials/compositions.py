@@ -51,10 +51,29 @@ def parse_composition_table(
             f"input table has no {formula_column!r} column; columns are {list(table.columns)}"
         )
 
+    formulas = table[formula_column].tolist()
+    parsed, rejects = _parse_rows(formulas, problems, max_atoms, integer_amounts)
+
+    rows = [row for row, _ in parsed]
+    accepted = table.iloc[rows].reset_index(drop=True)
+    accepted.insert(0, "row", rows)
+    elements = [list(amounts) for _, amounts in parsed]
+    accepted["elements"] = elements
+    accepted["amounts"] = [list(amounts.values()) for _, amounts in parsed]
+    accepted["n_elements"] = [len(e) for e in elements]
+    accepted["n_atoms"] = [sum(amounts.values()) for _, amounts in parsed]
+    accepted["class_key"] = [class_key(e) for e in elements]
+    rejected = reject_table(
+        "ingestion", ({"row": r, "formula": f, "reason": why} for r, f, why in rejects)
+    )
+    return ParsedTable(accepted=accepted, rejected=rejected)
+
+
+def _parse_rows(formulas: list, problems: dict, max_atoms, integer_amounts):
+    """(row, amounts) of the rows accepted, and (row, formula, reasons) of those rejected."""
     parsed: list[tuple[int, dict[str, float]]] = []
     rejects: list[tuple[int, object, str]] = []
     seen: dict[tuple, int] = {}
-    formulas = table[formula_column].tolist()
     compositions = parse_formulas(formulas)
     for row, formula in enumerate(formulas):
         reasons = list(problems.get(row, ()))
@@ -74,20 +93,7 @@ def parse_composition_table(
             rejects.append((row, formula, "; ".join(reasons)))
         else:
             parsed.append((row, amounts))
-
-    rows = [row for row, _ in parsed]
-    accepted = table.iloc[rows].reset_index(drop=True)
-    accepted.insert(0, "row", rows)
-    elements = [list(amounts) for _, amounts in parsed]
-    accepted["elements"] = elements
-    accepted["amounts"] = [list(amounts.values()) for _, amounts in parsed]
-    accepted["n_elements"] = [len(e) for e in elements]
-    accepted["n_atoms"] = [sum(amounts.values()) for _, amounts in parsed]
-    accepted["class_key"] = [class_key(e) for e in elements]
-    rejected = reject_table(
-        "ingestion", ({"row": r, "formula": f, "reason": why} for r, f, why in rejects)
-    )
-    return ParsedTable(accepted=accepted, rejected=rejected)
+    return parsed, rejects
 
 
 def _amount_reason(amounts: dict[str, float], max_atoms, integer_amounts) -> str | None:

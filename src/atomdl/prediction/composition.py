@@ -62,7 +62,9 @@ class CompositionPredictor(BandGapPredictor):
         rejects, rows = [], []
         for row, formula in enumerate(formulas):
             if row in parsed.errors:
-                rejects.append({"row": row, "formula": formula, "reason": parsed.errors[row].reason})
+                rejects.append(
+                    {"row": row, "formula": formula, "reason": parsed.errors[row].reason}
+                )
             else:
                 amounts = parsed.composition(row)
                 rows.append((row, str(formula), list(amounts), list(amounts.values())))

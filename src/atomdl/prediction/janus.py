@@ -178,7 +178,9 @@ def gap_table(materials: pd.DataFrame, inputs: ModelInput):
     """Every Janus material (gapped and metallic) as the classifier sees it: the features, 1 for
     gapped and 0 for metallic, and the material ids. ``inputs``: what the regressor reads
     (``predictor.inputs``)."""
-    built = inputs.janus(materials.assign(gapped=materials["has_gap"].astype(float)), target="gapped")
+    built = inputs.janus(
+        materials.assign(gapped=materials["has_gap"].astype(float)), target="gapped"
+    )
     return (
         built.features,
         built.table["target"].astype(int).to_numpy(),
