@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from atomdl.finetuning import composition_features
-from atomdl.finetuning.features import encoder_elements
+from atomdl.features import amounts_table as composition_features
+from atomdl.features import encoder_elements
 from atomdl.models import finetuned
 from atomdl.models.finetuned import EncoderRegressor
 

@@ -34,7 +34,7 @@ from atomdl.evaluation.model_selection import (
     prefixed_grid,
 )
 from atomdl.evaluation.parallel import executor
-from atomdl.featurization import pooled_features
+from atomdl.features import pooled_features
 from atomdl.representations import published
 
 ROOT = Path(__file__).resolve().parents[1]

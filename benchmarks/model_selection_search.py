@@ -31,7 +31,7 @@ from atomdl.evaluation.model_selection import (
     prefixed_grid,
     regression_metrics,
 )
-from atomdl.featurization import janus_features
+from atomdl.features import janus_features
 from atomdl.materials.janus import clean_c2db_export, janus_table
 from atomdl.representations import atom_dl
 

@@ -17,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from atomdl.evaluation.splits import MaterialKFold
-from atomdl.finetuning import composition_features
-from atomdl.finetuning.features import encoder_elements
+from atomdl.features import amounts_table, encoder_elements
 from atomdl.models.finetuned import EncoderRegressor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main(starts: list[str]) -> None:
     compositions = pd.read_parquet(ROOT / "data/03_primary/expt_gap_compositions.parquet")
-    table = composition_features(compositions, encoder_elements())
+    table = amounts_table(compositions, encoder_elements())
     ids = table.table["material_id"].to_numpy()
     x, y = table.features.to_numpy(float), table.table["target"].to_numpy(float)
     train, test = next(MaterialKFold(5, 1, 0).split(x, y, groups=ids))

@@ -123,7 +123,7 @@ def _nested_with_grid_search(table, model, grid, folds, inner_splits, seed):
 def test_the_nested_protocol_is_unchanged_on_real_janus_features(c2db_export):
     """On a slice of the real Janus features (Atom_DL): identical folds, chosen parameters and
     MAE, with the paper-config grids of conf/base (reduced to keep the test short)."""
-    from atomdl.featurization import janus_features
+    from atomdl.features import janus_features
     from atomdl.materials.janus import clean_c2db_export, janus_table
     from atomdl.representations import atom_dl
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from atomdl.evaluation.model_selection import compare_representations, nested_cv, outer_folds
-from atomdl.finetuning.features import AMOUNT_PREFIX, encoder_elements
+from atomdl.features import AMOUNT_PREFIX, encoder_elements
 
 ELEMENTS = encoder_elements()
 N = 40

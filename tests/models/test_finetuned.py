@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import torch
 
-from atomdl.finetuning import composition_features
-from atomdl.finetuning.features import janus_composition_features
+from atomdl.features import amounts_table as composition_features
+from atomdl.features import janus_amounts_table as janus_composition_features
 from atomdl.models.finetuned import EncoderRegressor, start_encoder
 from atomdl.pretraining import AtomEncoder, EncoderConfig, released_encoder
 from tests.pretraining.conftest import hand_made
@@ -56,7 +56,7 @@ def test_composition_table_holds_amounts_in_the_encoders_order_and_sets_aside_st
 
 
 def test_janus_composition_is_one_atom_each_then_the_structure():
-    from atomdl.featurization import JANUS_STRUCTURE_COLUMNS
+    from atomdl.features import JANUS_STRUCTURE_COLUMNS
 
     materials = pd.DataFrame(
         {"uid": ["a", "b"], "formula": ["MoSSe", "WSTe"], "band_gap": [1.4, 1.1],

@@ -88,7 +88,7 @@ def test_classifier_never_sees_the_outer_test_rows(janus_predictor, janus_materi
     from atomdl.evaluation.splits import MaterialKFold
     from atomdl.prediction import gap_table
 
-    table, gapped, ids = gap_table(janus_materials, janus_predictor.representation)
+    table, gapped, ids = gap_table(janus_materials, janus_predictor.inputs)
     features = table.to_numpy()
     assert gapped.sum() == 93 and len(ids) == 216
     _Recorder.seen = []

@@ -44,7 +44,7 @@ def test_a_known_material_gets_back_its_target_and_out_of_fold_prediction(expt_g
 
     from atomdl.evaluation.model_selection import make_estimator
     from atomdl.evaluation.splits import MaterialKFold
-    from atomdl.featurization import pooled_features
+    from atomdl.features import pooled_features
     from atomdl.representations import magpie
 
     compositions = expt_gap_compositions.iloc[:400]
@@ -73,7 +73,7 @@ def test_a_known_material_gets_back_its_target_and_out_of_fold_prediction(expt_g
 def test_uncertainty_is_the_spread_of_the_outer_fold_refits():
     predictor = fit_composition_predictor(_toy_compositions(), _toy_representation(), "krr", KRR)
     got = predictor.predict(["KBr", "Li2S", "NaF"]).table
-    from atomdl.featurization import pooled_features
+    from atomdl.features import pooled_features
 
     assert len(predictor.members) == 5
     features = pooled_features(
@@ -141,15 +141,14 @@ def test_best_row_is_the_lowest_nested_mae_and_names_are_checked():
 
 
 def test_a_fine_tuned_row_predicts_new_formulas(expt_gap_compositions):
-    from atomdl.finetuning.features import composition_representation
     from atomdl.prediction import fit_composition_predictor, predict_band_gaps
 
     compositions = expt_gap_compositions.iloc[:80]
     predictor = fit_composition_predictor(
-        compositions, composition_representation(), "finetune_random",
+        compositions, None, "finetune_random",
         {"epochs": 2, "patience": 1}, n_splits=2,
     )  # fmt: skip
-    assert predictor.representation.name == "composition" and len(predictor.members) == 2
+    assert predictor.inputs.name == "composition" and len(predictor.members) == 2
     out = predict_band_gaps(["GaN", "Al0.5Ga0.5As", "Og2O", compositions["formula"].iloc[0]],
                             predictor)  # fmt: skip
     assert out["predicted_band_gap"].iloc[:2].notna().all()

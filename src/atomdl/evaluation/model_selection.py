@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from atomdl.featurization import ID_COLUMNS
+from atomdl.features.schema import ID_COLUMNS
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ from atomdl.models.registry import FINETUNE_MODELS, MODELS, make_estimator  # no
 def runs_on(representation: str, model: str) -> bool:
     """A model that reads element amounts runs on the composition table; one that reads
     vectors on every other table."""
-    from atomdl.finetuning.features import COMPOSITION
+    from atomdl.features.schema import AMOUNTS_TABLE as COMPOSITION
 
     return (MODELS[model].reads == "amounts") == (representation == COMPOSITION)
 

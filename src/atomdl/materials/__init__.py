@@ -1,6 +1,6 @@
 """Material tables from the raw sources: parsed compositions and the Janus MXY monolayers."""
 
-from atomdl.materials.compositions import REJECT_COLUMNS, ParsedTable, parse_composition_table
+from atomdl.materials.compositions import ParsedTable, parse_composition_table
 from atomdl.materials.janus import (
     JANUS_PROTOTYPES,
     POSITION_COLUMNS,
@@ -14,7 +14,6 @@ from atomdl.materials.janus import (
 __all__ = [
     "JANUS_PROTOTYPES",
     "POSITION_COLUMNS",
-    "REJECT_COLUMNS",
     "JanusTable",
     "ParsedTable",
     "assign_sites",

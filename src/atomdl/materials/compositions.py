@@ -9,12 +9,9 @@ import pandas as pd
 
 from atomdl.chemistry import class_key, parse_formulas
 from atomdl.materials.schemas import BadTableError, TableSchema
+from atomdl.rejects import reject_table
 
-__all__ = ["REJECT_COLUMNS", "ParsedTable", "parse_composition_table"]
-
-#: Columns of every reject report: the 0-based data row of the input table (CSV line = row + 2),
-#: the offending formula as written, and why the row was set aside.
-REJECT_COLUMNS = ["row", "formula", "reason"]
+__all__ = ["ParsedTable", "parse_composition_table"]
 
 
 @dataclass(frozen=True)
@@ -54,10 +51,29 @@ def parse_composition_table(
             f"input table has no {formula_column!r} column; columns are {list(table.columns)}"
         )
 
+    formulas = table[formula_column].tolist()
+    parsed, rejects = _parse_rows(formulas, problems, max_atoms, integer_amounts)
+
+    rows = [row for row, _ in parsed]
+    accepted = table.iloc[rows].reset_index(drop=True)
+    accepted.insert(0, "row", rows)
+    elements = [list(amounts) for _, amounts in parsed]
+    accepted["elements"] = elements
+    accepted["amounts"] = [list(amounts.values()) for _, amounts in parsed]
+    accepted["n_elements"] = [len(e) for e in elements]
+    accepted["n_atoms"] = [sum(amounts.values()) for _, amounts in parsed]
+    accepted["class_key"] = [class_key(e) for e in elements]
+    rejected = reject_table(
+        "ingestion", ({"row": r, "formula": f, "reason": why} for r, f, why in rejects)
+    )
+    return ParsedTable(accepted=accepted, rejected=rejected)
+
+
+def _parse_rows(formulas: list, problems: dict, max_atoms, integer_amounts):
+    """(row, amounts) of the rows accepted, and (row, formula, reasons) of those rejected."""
     parsed: list[tuple[int, dict[str, float]]] = []
     rejects: list[tuple[int, object, str]] = []
     seen: dict[tuple, int] = {}
-    formulas = table[formula_column].tolist()
     compositions = parse_formulas(formulas)
     for row, formula in enumerate(formulas):
         reasons = list(problems.get(row, ()))
@@ -77,19 +93,7 @@ def parse_composition_table(
             rejects.append((row, formula, "; ".join(reasons)))
         else:
             parsed.append((row, amounts))
-
-    rows = [row for row, _ in parsed]
-    accepted = table.iloc[rows].reset_index(drop=True)
-    accepted.insert(0, "row", rows)
-    elements = [list(amounts) for _, amounts in parsed]
-    accepted["elements"] = elements
-    accepted["amounts"] = [list(amounts.values()) for _, amounts in parsed]
-    accepted["n_elements"] = [len(e) for e in elements]
-    accepted["n_atoms"] = [sum(amounts.values()) for _, amounts in parsed]
-    accepted["class_key"] = [class_key(e) for e in elements]
-    rejected = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
-    rejected["formula"] = rejected["formula"].astype("string")
-    return ParsedTable(accepted=accepted, rejected=rejected)
+    return parsed, rejects
 
 
 def _amount_reason(amounts: dict[str, float], max_atoms, integer_amounts) -> str | None:

@@ -36,6 +36,7 @@ import pandas as pd
 
 from atomdl.chemistry import FormulaError, element_table, parse_formula
 from atomdl.materials.schemas import C2DB_JANUS, BadTableError
+from atomdl.rejects import reject_table
 
 __all__ = [
     "JANUS_PROTOTYPES",
@@ -128,9 +129,12 @@ def janus_table(materials: pd.DataFrame, structures: pd.DataFrame | None = None)
                 error.reason if isinstance(error, FormulaError) else str(error)
             )
     formula_of = dict(zip(table["row"], table["formula"], strict=True))
-    rejected = pd.DataFrame(
-        [(row, formula_of[row], "; ".join(reasons)) for row, reasons in sorted(problems.items())],
-        columns=["row", "formula", "reason"],
+    rejected = reject_table(
+        "ingestion",
+        (
+            {"row": row, "formula": formula_of[row], "reason": "; ".join(reasons)}
+            for row, reasons in sorted(problems.items())
+        ),
     )
     table = table[~table["row"].isin(problems)].reset_index(drop=True)
     table[["m", "x", "y"]] = [sites[row] for row in table["row"]] or np.empty((0, 3))

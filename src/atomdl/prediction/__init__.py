@@ -1,20 +1,23 @@
 """Band gaps of new materials from the models that model selection chose, and a Janus screen.
 
-No Kedro here: ``fit_composition_predictor`` / ``fit_janus_predictor`` build a predictor from
-ingestion's tables and a representation; ``predict_band_gaps`` answers for formulas or Janus
-M/X/Y + prototype, with an uncertainty and domain flags (``atomdl.prediction.predictor``).
+No Kedro here: ``fit_composition_predictor`` / ``fit_janus_predictor`` build a frozen predictor
+(``CompositionPredictor`` / ``JanusPredictor``, over ``BandGapPredictor``) from ingestion's
+tables and what the model reads; ``predict_band_gaps`` answers for formulas or Janus M/X/Y +
+prototype, with an uncertainty and domain flags.
 """
 
-from atomdl.prediction.predictor import (
-    COMPOSITION,
-    JANUS,
+from atomdl.prediction.base import (
     BandGapPredictor,
+    FitSpec,
     Prediction,
-    fit_composition_predictor,
+    predict_band_gaps,
+)
+from atomdl.prediction.composition import CompositionPredictor, fit_composition_predictor
+from atomdl.prediction.janus import (
+    JanusPredictor,
     fit_janus_predictor,
     gap_classifier,
     gap_table,
-    predict_band_gaps,
 )
 from atomdl.prediction.screening import (
     evaluate_gap_classifier,
@@ -25,9 +28,10 @@ from atomdl.prediction.screening import (
 from atomdl.prediction.structures import JanusStructureModel
 
 __all__ = [
-    "COMPOSITION",
-    "JANUS",
     "BandGapPredictor",
+    "CompositionPredictor",
+    "FitSpec",
+    "JanusPredictor",
     "JanusStructureModel",
     "Prediction",
     "best_row",

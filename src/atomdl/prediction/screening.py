@@ -79,7 +79,7 @@ def evaluate_gap_classifier(
     from sklearn.metrics import accuracy_score, roc_auc_score
 
     from atomdl.evaluation.splits import MaterialKFold
-    from atomdl.prediction.predictor import gap_classifier
+    from atomdl.prediction.janus import gap_classifier
 
     make_classifier = make_classifier or (lambda: gap_classifier(grid, seed))
     x, y = np.asarray(features, dtype=float), np.asarray(gapped, dtype=int)

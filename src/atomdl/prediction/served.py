@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 from mlflow.pyfunc import PythonModel
 
-__all__ = ["BandGapModel", "log_band_gap_model", "pyfunc_input_example"]
+__all__ = ["BandGapModel", "log_band_gap_model"]
 
 
 class BandGapModel(PythonModel):
@@ -31,7 +31,7 @@ class BandGapModel(PythonModel):
             self.predictor = joblib.load(context.artifacts["predictor"])
 
     def predict(self, context, model_input, params=None) -> pd.DataFrame:
-        from atomdl.prediction.predictor import predict_band_gaps
+        from atomdl.prediction.base import predict_band_gaps
 
         table = predict_band_gaps(pd.DataFrame(model_input).reset_index(drop=True), self.predictor)
         return table.astype({c: "object" for c in table.select_dtypes("string").columns})
@@ -54,11 +54,5 @@ def log_band_gap_model(predictor, name: str, code_paths=(), pip_requirements=())
             pip_requirements=list(pip_requirements),
             # composition models get a signature from an example; a Janus model takes either
             # m, x, y or a formula, which one signature cannot say
-            input_example=pyfunc_input_example(predictor.kind),
+            input_example=predictor.input_example(),
         )
-
-
-def pyfunc_input_example(kind: str) -> pd.DataFrame | None:
-    from atomdl.prediction.predictor import COMPOSITION
-
-    return pd.DataFrame({"formula": ["GaN", "ZnO", "CsPbBr3"]}) if kind == COMPOSITION else None

@@ -8,8 +8,8 @@ import pytest
 from kedro.io import Version
 
 from atomdl.datasets import RepresentationsDataset, VersionedTablesDataset
-from atomdl.featurization import REJECT_COLUMNS
 from atomdl.pretraining.release import released_vectors
+from atomdl.rejects import REJECT_COLUMNS
 from tests.conftest import EMBEDDED, latest_version
 
 pytestmark = pytest.mark.integration

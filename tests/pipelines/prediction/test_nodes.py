@@ -5,15 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from atomdl.parameters import Prediction
 from atomdl.pipelines.prediction.nodes import fit_predictor, predict_materials
 from tests.prediction.test_predictor import _toy_compositions, _toy_representation
 
-OPTIONS = {
+RAW = {
     "tasks": {"expt_gap": {"representation": "best", "model": "best"}},
     "uncertainty_folds": 3,
     "seed": 0,
     "janus_classifier_grid": {},
+    "janus_screening": {"outer": ["S", "Se"], "prototypes": ["2H"]},
 }
+OPTIONS = Prediction.model_validate(RAW)
 RESULTS = pd.DataFrame(
     {
         "representation": ["toy", "toy", "toy"],
@@ -43,7 +46,9 @@ def test_the_best_row_is_fitted_and_its_choice_recorded():
         "prediction.expt_gap.nested_cv_mae": 0.5,
         "prediction.expt_gap.training_set_aside": 0,
     }
-    named = OPTIONS | {"tasks": {"expt_gap": {"representation": "toy", "model": "rf"}}}
+    named = Prediction.model_validate(
+        RAW | {"tasks": {"expt_gap": {"representation": "toy", "model": "rf"}}}
+    )
     assert (
         fit_predictor(_toy_compositions(), {"toy": toy}, RESULTS, named, "expt_gap")[0].model
         == "rf"
@@ -70,5 +75,14 @@ def test_bad_rows_of_the_users_table_go_to_the_reject_report():
         predictor, pd.DataFrame({"formula": ["KBr", "K(Br", "RbCl"], "id": ["a", "b", "c"]})
     )
     assert list(table["id"]) == ["a"]
-    assert list(rejects["row"]) == [1, 2] and list(rejects["material"]) == ["K(Br", "RbCl"]
+    assert list(rejects["row"]) == [1, 2] and list(rejects["formula"]) == ["K(Br", "RbCl"]
     assert rejects["reason"].str.len().gt(0).all()
+
+
+def test_a_model_that_reads_element_amounts_is_fitted_without_a_representation():
+    from atomdl.pipelines.prediction.nodes import _representation
+
+    fine_tuned = {"model": "finetune_random", "representation": "composition"}
+    assert _representation({}, fine_tuned) is None
+    with pytest.raises(KeyError, match="'toy', which the representation set lacks"):
+        _representation({}, {"model": "krr", "representation": "toy"})

@@ -1,45 +1,43 @@
-"""Featurization nodes: one feature table per task x representation, rejects reported."""
+"""Featurization nodes: one feature table per task x model input, rejects reported."""
 
 from __future__ import annotations
 
 import logging
-from functools import partial
-from typing import Any
+from collections.abc import Callable
 
 import pandas as pd
+
+from atomdl.parameters import Featurization
 
 logger = logging.getLogger(__name__)
 
 
-def _chosen(representations: dict, chosen: list | None) -> list:
-    names = list(representations) if chosen is None else list(chosen)
+def _inputs(representations: dict, params: Featurization) -> list:
+    """The chosen representations' vectors, then (``fine_tuning_input``) the element amounts
+    the fine-tuned encoder reads, written as ``<task>__composition``."""
+    from atomdl.features import ElementAmounts, ElementVectors
+
+    names = list(representations) if params.representations is None else params.representations
     unknown = sorted(set(names) - set(representations))
     if unknown:
         raise KeyError(
             f"featurization.representations names {unknown}, which the representations "
             f"pipeline did not build (it has {sorted(representations)})"
         )
-    return [representations[n] for n in names]
+    inputs = [ElementVectors(representations[n]) for n in names]
+    return inputs + [ElementAmounts.of_encoder()] if params.fine_tuning_input else inputs
 
 
-def _featurize(
-    task: str, build, representations: list, composition=None
-) -> tuple[dict, pd.DataFrame]:
-    """Every representation's table, and the fine-tuned encoder's input (``composition``, a
-    function of the encoder's elements) when asked for."""
-    from atomdl.finetuning.features import COMPOSITION, encoder_elements
-
-    builds = [(r.name, lambda r=r: build(r)) for r in representations]
-    if composition is not None:
-        builds.append((COMPOSITION, lambda: composition(encoder_elements())))
+def _featurize(task: str, build: Callable, inputs: list) -> tuple[dict, pd.DataFrame]:
+    """``build(input)`` for every input: the tables by ``<task>__<name>``, and the rejects."""
     tables, rejects = {}, []
-    for name, make in builds:
-        result = make()
-        tables[f"{task}__{name}"] = result.table
+    for source in inputs:
+        result = build(source)
+        tables[f"{task}__{source.name}"] = result.table
         rejects.append(result.rejected)
         logger.info(
             "%s x %s: %d materials, %d features, %d set aside",
-            task, name, len(result.table), result.features.shape[1], len(result.rejected),
+            task, source.name, len(result.table), result.features.shape[1], len(result.rejected),
         )  # fmt: skip
     rejected = pd.concat(rejects, ignore_index=True)
     if len(rejected):
@@ -51,45 +49,24 @@ def _featurize(
 
 
 def featurize_janus(
-    materials: pd.DataFrame,
-    element_representations: dict,
-    options: dict[str, Any],
+    materials: pd.DataFrame, element_representations: dict, params: Featurization
 ) -> tuple[dict, pd.DataFrame]:
     """Janus MXY: M, X, Y vectors + structure features, for every representation."""
-    from atomdl.featurization import janus_features
-    from atomdl.finetuning.features import janus_composition_features
-
-    settings = options["janus"]
+    params = Featurization.model_validate(params)
+    janus = params.janus
     selected = materials
-    if settings["only_with_gap"]:
+    if janus.only_with_gap:
         selected = materials.loc[materials["has_gap"].astype(bool)].reset_index(drop=True)
     logger.info("Janus task: %d of %d materials (only_with_gap=%s)", len(selected),
-                len(materials), settings["only_with_gap"])  # fmt: skip
-    representations = _chosen(element_representations, options["representations"])
-    composition = None
-    if options.get("fine_tuning_input", True):
-        composition = partial(janus_composition_features, selected, target=settings["target"])
-    return _featurize(
-        "janus",
-        lambda r: janus_features(selected, r, target=settings["target"]),
-        representations,
-        composition,
-    )
+                len(materials), janus.only_with_gap)  # fmt: skip
+    inputs = _inputs(element_representations, params)
+    return _featurize("janus", lambda i: i.janus(selected, target=janus.target), inputs)
 
 
 def featurize_expt_gap(
-    compositions: pd.DataFrame,
-    element_representations: dict,
-    options: dict[str, Any],
+    compositions: pd.DataFrame, element_representations: dict, params: Featurization
 ) -> tuple[dict, pd.DataFrame]:
     """Matbench expt_gap: amount-weighted pooled element vectors, for every representation."""
-    from atomdl.featurization import pooled_features
-    from atomdl.finetuning.features import composition_features
-
-    representations = _chosen(element_representations, options["representations"])
-    composition = None
-    if options.get("fine_tuning_input", True):
-        composition = partial(composition_features, compositions)
-    return _featurize(
-        "expt_gap", lambda r: pooled_features(compositions, r), representations, composition
-    )
+    params = Featurization.model_validate(params)
+    inputs = _inputs(element_representations, params)
+    return _featurize("expt_gap", lambda i: i.compositions(compositions), inputs)

@@ -3,37 +3,39 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import pandas as pd
 
 from atomdl.materials import JANUS_PROTOTYPES, janus_table, parse_composition_table
 from atomdl.materials.schemas import EXPT_GAP, OQMD_FORMULAS, BadTableError
+from atomdl.parameters import _Source as SourceOptions  # the model of params:ingestion.<source>
 from atomdl.pretraining import build_vocabulary
 
 logger = logging.getLogger(__name__)
 
 
 def parse_oqmd_compositions(
-    raw: pd.DataFrame, options: dict[str, Any]
+    raw: pd.DataFrame, options: SourceOptions
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The pretraining corpus: parsed OQMD compositions and their reject report."""
+    options = SourceOptions.model_validate(options)
     return _parse_compositions(raw, options, OQMD_FORMULAS, "OQMD")
 
 
 def parse_expt_gap_compositions(
-    raw: pd.DataFrame, options: dict[str, Any]
+    raw: pd.DataFrame, options: SourceOptions
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Matbench expt_gap compositions with their targets, and their reject report."""
+    options = SourceOptions.model_validate(options)
     return _parse_compositions(raw, options, EXPT_GAP, "Matbench expt_gap")
 
 
-def _parse_compositions(raw, options, schema, source):
+def _parse_compositions(raw, options: SourceOptions, schema, source):
     table = parse_composition_table(
         raw,
         schema=schema,
-        max_atoms=options.get("max_atoms_per_formula"),
-        integer_amounts=options.get("integer_amounts", False),
+        max_atoms=options.max_atoms_per_formula,
+        integer_amounts=options.integer_amounts,
     )
     _log_counts(source, len(raw), table.accepted, table.rejected)
     _refuse_if_nothing_left(source, schema, table.accepted, table.rejected)

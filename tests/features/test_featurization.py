@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atomdl.featurization import (
+from atomdl.features import (
     ID_COLUMNS,
     JANUS_STRUCTURE_COLUMNS,
     janus_features,

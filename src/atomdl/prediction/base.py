@@ -1,0 +1,273 @@
+"""The shared base of the band-gap predictors: fitted models, their record, domain checks and
+``predict``; each kind of input (compositions, Janus monolayers) is a subclass.
+
+A predictor is one row of a model-selection results table made usable: what the model reads
+(``atomdl.features.model_input``), the estimator with the row's most-chosen parameters refitted
+on every material of the task, and the same estimator refitted on each outer training part of
+the protocol's first repeat. The refits on the outer parts give
+
+* the **uncertainty**: the standard deviation of their predictions (how much the answer moves
+  when a fifth of the training materials is left out; a spread, not a calibrated interval);
+* for a material of the training set, its **out-of-fold prediction** (from the refit that did
+  not see it) beside its known target: what to trust for a material you already know.
+
+Inputs outside the training data are flagged, not refused: an element no training material
+contains (``unseen_elements``), or features outside the training range (``features_outside``,
+how many). Inputs that cannot be featurized at all are rejected with the row and the reason
+(``atomdl.rejects``). A predictor is frozen: built once by its fit function, never changed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from atomdl.features import ID_COLUMNS, FeatureTable, ModelInput
+from atomdl.materials.janus import POSITION_COLUMNS
+from atomdl.rejects import reject_table
+
+__all__ = [
+    "PREDICTION_COLUMNS",
+    "BandGapPredictor",
+    "FitSpec",
+    "FittedModels",
+    "Prediction",
+    "featurized",
+    "fit_models",
+    "predict_band_gaps",
+    "set_aside",
+    "training_rows",
+]
+
+logger = logging.getLogger(__name__)
+
+PREDICTION_COLUMNS = [
+    "predicted_band_gap",
+    "uncertainty",
+    "unseen_elements",
+    "features_outside",
+    "in_domain",
+    "known_target",
+    "out_of_fold_prediction",
+]
+#: columns of a featurized row to predict that are the predictor's, not the user's
+_INTERNAL = ("uid", "band_gap", "target", "amounts", *POSITION_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Predicted rows (``row`` = 0-based input row) and the rows set aside, with reasons."""
+
+    table: pd.DataFrame
+    rejected: pd.DataFrame  # atomdl.rejects.REJECT_COLUMNS
+
+    def combined(self) -> pd.DataFrame:
+        """One row per input row, in input order; a rejected row has no prediction and its
+        reason in ``rejected_reason``."""
+        rejected = pd.DataFrame(  # the values, typed as the table's own columns would be
+            {
+                "row": self.rejected["row"].to_numpy(dtype=int),
+                "formula": [None if pd.isna(v) else v for v in self.rejected["formula"]],
+                "rejected_reason": [None if pd.isna(v) else v for v in self.rejected["reason"]],
+            }
+        )
+        table = pd.concat([self.table, rejected], ignore_index=True)
+        return table.sort_values("row", kind="stable").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class FitSpec:
+    """What to fit: a registry model at its chosen parameters, refitted on every material and
+    on each of ``n_splits`` outer training parts (material ids, seed ``seed``)."""
+
+    model: str
+    params: Mapping
+    n_splits: int = 5
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class FittedModels:
+    estimator: object  # refitted on every training material
+    members: tuple  # one per outer training part
+    feature_columns: tuple[str, ...]
+    low: np.ndarray  # the training range of each feature
+    high: np.ndarray
+    out_of_fold: np.ndarray  # each training material, by the member that did not see it
+
+
+def fit_models(table: pd.DataFrame, spec: FitSpec) -> FittedModels:
+    """The estimator of ``spec`` on a feature table (``ID_COLUMNS``, then features)."""
+    from sklearn.base import clone
+
+    from atomdl.evaluation.splits import MaterialKFold
+    from atomdl.models.registry import make_estimator
+
+    estimator = make_estimator(spec.model, spec.seed).set_params(
+        **{f"model__{key}": value for key, value in spec.params.items()}
+    )
+    ids = table["material_id"].astype(str).to_numpy()
+    features = table.drop(columns=list(ID_COLUMNS))
+    x, y = features.to_numpy(dtype=float), table["target"].to_numpy(dtype=float)
+    members, out_of_fold = [], np.full(len(y), np.nan)
+    for train, test in MaterialKFold(spec.n_splits, 1, spec.seed).split(x, y, groups=ids):
+        member = clone(estimator).fit(x[train], y[train])
+        out_of_fold[test] = member.predict(x[test])
+        members.append(member)
+    return FittedModels(
+        estimator=clone(estimator).fit(x, y),
+        members=tuple(members),
+        feature_columns=tuple(features.columns),
+        low=x.min(axis=0),
+        high=x.max(axis=0),
+        out_of_fold=out_of_fold,
+    )
+
+
+def training_rows(keys: Iterable[str], table: pd.DataFrame, fitted: FittedModels) -> pd.DataFrame:
+    """The training materials as a predictor looks them up: key, material_id, known_target,
+    out_of_fold_prediction."""
+    return pd.DataFrame(
+        {
+            "key": list(keys),
+            "material_id": table["material_id"].astype(str).to_numpy(),
+            "known_target": table["target"].to_numpy(dtype=float),
+            "out_of_fold_prediction": fitted.out_of_fold,
+        }
+    )
+
+
+def set_aside(rejected: pd.DataFrame, name: str, record: Mapping | None) -> dict:
+    """Training materials the model's input cannot be built for are left out, as model
+    selection left them out when it scored this row; the count goes into the record."""
+    record = {**(record or {}), "training_set_aside": len(rejected)}
+    if len(rejected):
+        logger.warning(
+            "%s lacks elements of %d training materials (first: %s: %s); fitted on the rest, as "
+            "model selection scored it",
+            name, len(rejected), rejected.iloc[0]["formula"], rejected.iloc[0]["reason"],
+        )  # fmt: skip
+    return record
+
+
+@dataclass(frozen=True, kw_only=True)
+class BandGapPredictor:
+    """A fitted model of one task x input x model, ready for new materials."""
+
+    inputs: ModelInput  # what the model reads: a representation's vectors, or element amounts
+    spec: FitSpec
+    fitted: FittedModels
+    training: pd.DataFrame  # training_rows
+    training_elements: frozenset[str]
+    record: Mapping  # where the choice came from
+    kind: ClassVar[str]  # what the predictor reads a material as
+    leading_columns: ClassVar[tuple[str, ...]]  # of its prediction table, before the answers
+
+    @property
+    def model(self) -> str:
+        return self.spec.model
+
+    @property
+    def params(self) -> dict:
+        return dict(self.spec.params)
+
+    @property
+    def estimator(self):
+        return self.fitted.estimator
+
+    @property
+    def members(self) -> tuple:
+        return self.fitted.members
+
+    @property
+    def feature_columns(self) -> list[str]:
+        return list(self.fitted.feature_columns)
+
+    def describe(self) -> str:
+        return (
+            f"{self.kind} band gaps: {self.inputs.name} x {self.model} "
+            f"{json.dumps(self.params, sort_keys=True)}, trained on {len(self.training)} "
+            f"materials, {len(self.members)} outer-fold refits"
+        )
+
+    def input_example(self) -> pd.DataFrame | None:
+        """An input the served model shows as its signature (none where one cannot say it)."""
+        return None
+
+    def materials_inputs(self, materials: pd.DataFrame):
+        """(inputs with features, rejects, training keys) of the rows to predict."""
+        raise NotImplementedError
+
+    def answers(self, table: pd.DataFrame, features: np.ndarray) -> pd.DataFrame:
+        """Columns a kind of predictor adds after the shared ones (none here)."""
+        return table
+
+    def predict(self, materials: pd.DataFrame | Iterable[str]) -> Prediction:
+        """Predict for a table (see the subclass for its columns) or a list of formulas."""
+        if not isinstance(materials, pd.DataFrame):
+            materials = pd.DataFrame({"formula": list(materials)})
+        inputs, rejected, keys = self.materials_inputs(materials)
+        if inputs.empty:
+            empty = pd.DataFrame(columns=[*self.leading_columns, *PREDICTION_COLUMNS])
+            return Prediction(empty, rejected)
+        features = inputs[self.feature_columns].to_numpy(dtype=float)
+        table = inputs.drop(columns=self.feature_columns)
+        # a band gap is not negative; a regressor's answer can be (the spread is taken as is)
+        table["predicted_band_gap"] = np.clip(self.estimator.predict(features), 0.0, None)
+        spread = np.stack([member.predict(features) for member in self.members])
+        table["uncertainty"] = spread.std(axis=0, ddof=1)
+        table["unseen_elements"] = [
+            " ".join(sorted(set(elements) - self.training_elements))
+            for elements in inputs["elements"]
+        ]
+        low, high = self.fitted.low, self.fitted.high
+        tolerance = 1e-9 * (high - low) + 1e-12
+        outside = (features < low - tolerance) | (features > high + tolerance)
+        table["features_outside"] = outside.sum(axis=1)
+        table["in_domain"] = (table["unseen_elements"] == "") & (table["features_outside"] == 0)
+        # one row per material: a composition written twice in the training set (Fe2O3 and
+        # Fe4O6) gets the mean of its targets and out-of-fold predictions
+        known = self.training.groupby("key")[["known_target", "out_of_fold_prediction"]].mean()
+        for column in ("known_target", "out_of_fold_prediction"):
+            table[column] = keys.map(known[column]).to_numpy(dtype=float)
+        table = self.answers(table, features)
+        return Prediction(table.drop(columns=["elements"]).reset_index(drop=True), rejected)
+
+
+def predict_band_gaps(
+    materials: pd.DataFrame | Iterable[str], predictor: BandGapPredictor
+) -> pd.DataFrame:
+    """Predicted band gaps (eV) with uncertainty and domain flags, one row per input row;
+    rejected rows say why in ``rejected_reason`` (see ``BandGapPredictor.predict``)."""
+    return predictor.predict(materials).combined()
+
+
+def featurized(materials, candidates, rejects, build, keys_of):
+    """Featurize ``candidates`` (rows to predict that passed the input checks) with ``build``
+    (``inputs.compositions`` or ``inputs.janus``); rows whose elements the input lacks join
+    ``rejects``. Returns (inputs with features, the prediction rejects, training keys)."""
+    if candidates.empty:
+        rejected = reject_table("prediction", rejects)
+        return candidates, rejected.sort_values("row").reset_index(drop=True), pd.Series([])
+    built: FeatureTable = build(candidates)
+    kept_rows = built.table["material_id"].astype(int).to_numpy()
+    for item in built.rejected.itertuples(index=False):
+        rejects.append(
+            {"row": int(item.material_id), "formula": item.formula,
+             "representation": item.representation, "missing_elements": item.missing_elements,
+             "reason": f"{item.representation} has no vector for {item.missing_elements}"}
+        )  # fmt: skip
+    kept = candidates.set_index("row").loc[kept_rows].reset_index()
+    extra = [c for c in materials.columns if c not in kept.columns]
+    originals = materials.iloc[kept_rows][extra].reset_index(drop=True)
+    features = built.features.reset_index(drop=True)
+    descriptive = kept.drop(columns=[c for c in _INTERNAL if c in kept.columns])
+    inputs = pd.concat([descriptive, originals, features], axis=1)
+    rejected = reject_table("prediction", rejects).sort_values("row")
+    return inputs, rejected.reset_index(drop=True), pd.Series(keys_of(kept))

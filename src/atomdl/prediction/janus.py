@@ -1,0 +1,211 @@
+"""Band gaps of Janus MXY monolayers (M, X, Y and a prototype) from the model chosen for C2DB's
+Janus task, with their structure estimated and a gapped-or-metallic classifier (Kedro-free)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from atomdl.chemistry import element_symbols
+from atomdl.features import ModelInput, model_input
+from atomdl.materials.janus import assign_sites
+from atomdl.prediction.base import (
+    BandGapPredictor,
+    FitSpec,
+    featurized,
+    fit_models,
+    set_aside,
+    training_rows,
+)
+from atomdl.prediction.structures import JanusStructureModel
+from atomdl.representations import Representation
+
+__all__ = [
+    "JANUS_PROTOTYPE_NAMES",
+    "JanusPredictor",
+    "fit_janus_predictor",
+    "gap_classifier",
+    "gap_table",
+    "janus_keys",
+]
+
+logger = logging.getLogger(__name__)
+
+JANUS_PROTOTYPE_NAMES = ("2H", "1T")
+
+
+def janus_keys(rows: pd.DataFrame) -> list[str]:
+    """One key per Janus material: its sites and prototype."""
+    return [
+        f"{m}{x}{y} {p}"
+        for m, x, y, p in zip(rows["m"], rows["x"], rows["y"], rows["prototype"], strict=True)
+    ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class JanusPredictor(BandGapPredictor):
+    """Predicts for a table with ``m, x, y`` or an MXY ``formula``, and ``prototype`` (2H or
+    1T); the structure is estimated, and the classifier says how likely a gap is."""
+
+    structures: JanusStructureModel  # a, c and positions of materials C2DB does not have
+    classifier: object  # gapped (1) or metallic (0), predict_proba
+    kind: ClassVar[str] = "janus"
+    leading_columns: ClassVar[tuple[str, ...]] = ("row", "formula", "m", "x", "y", "prototype")
+
+    def materials_inputs(self, materials: pd.DataFrame):
+        if "prototype" not in materials.columns or not (
+            {"m", "x", "y"} <= set(materials.columns) or "formula" in materials.columns
+        ):
+            raise ValueError(
+                "Janus input needs a 'prototype' column (2H or 1T) and either 'm', 'x', 'y' or "
+                f"a 'formula' (MXY); got {list(materials)}"
+            )
+        known_symbols = element_symbols()
+        rejects, rows = [], []
+        for row, record in enumerate(materials.to_dict("records")):
+            described = record.get("formula") or "".join(str(record.get(s, "")) for s in "mxy")
+            try:
+                m, x, y = _janus_sites(record, known_symbols)
+                prototype = str(record["prototype"]).strip()
+                if prototype not in JANUS_PROTOTYPE_NAMES:
+                    raise ValueError(
+                        f"prototype {prototype!r} is not one of {JANUS_PROTOTYPE_NAMES}"
+                    )
+            except ValueError as error:
+                rejects.append({"row": row, "formula": described, "reason": str(error)})
+                continue
+            rows.append((row, f"{m}{x}{y}", m, x, y, prototype))
+        candidates = pd.DataFrame(rows, columns=["row", "formula", "m", "x", "y", "prototype"])
+        if len(candidates):
+            candidates = self.structures.estimate(candidates)
+        candidates["elements"] = [
+            [m, x, y]
+            for m, x, y in zip(candidates["m"], candidates["x"], candidates["y"], strict=True)
+        ]
+        return featurized(
+            materials,
+            candidates.assign(uid=candidates["row"].astype(str), band_gap=np.nan),
+            rejects,
+            self.inputs.janus,
+            janus_keys,
+        )
+
+    def answers(self, table: pd.DataFrame, features: np.ndarray) -> pd.DataFrame:
+        probability = self.classifier.predict_proba(features)[:, 1]
+        table["p_gapped"] = probability
+        table["called_gapped"] = probability >= 0.5
+        return table
+
+
+def _janus_sites(record: dict, known_symbols) -> tuple[str, str, str]:
+    if all(pd.notna(record.get(s)) and str(record.get(s)).strip() for s in "mxy"):
+        sites = tuple(str(record[s]).strip() for s in "mxy")
+        unknown = [s for s in sites if s not in known_symbols]
+        if unknown:
+            raise ValueError(f"not element symbols: {' '.join(unknown)}")
+        if len(set(sites)) != 3:
+            raise ValueError(f"M, X, Y must be three different elements, got {' '.join(sites)}")
+        return sites
+    formula = record.get("formula")
+    if formula is None or pd.isna(formula):
+        raise ValueError("no M, X, Y and no formula")
+    try:
+        return assign_sites(str(formula))
+    except ValueError as error:
+        raise ValueError(getattr(error, "reason", str(error))) from None
+
+
+def fit_janus_predictor(
+    materials: pd.DataFrame,
+    representation: Representation | None,
+    model: str,
+    params: Mapping,
+    *,
+    n_splits: int = 5,
+    seed: int = 0,
+    classifier_grid: Mapping | None = None,
+    record: Mapping | None = None,
+) -> JanusPredictor:
+    """From ingestion's Janus table: the regressor on the gapped materials (as the Janus task
+    is scored), the structure estimate and the gapped-or-metallic classifier on all of them.
+    ``representation``: whose vectors M, X, Y get; ``None`` for a model that reads amounts."""
+    inputs = model_input(model, representation)
+    gapped = materials.loc[materials["has_gap"].astype(bool)].reset_index(drop=True)
+    built = inputs.janus(gapped)
+    record = set_aside(built.rejected, inputs.name, record)
+    by_uid = gapped.set_index(gapped["uid"].astype(str)).loc[built.table["material_id"]]
+    spec = FitSpec(model, dict(params), n_splits, seed)
+    fitted = fit_models(built.table, spec)
+    structures = JanusStructureModel.fit(materials)
+    features, gapped_or_not, _ = gap_table(materials, inputs)
+    search = gap_classifier(classifier_grid, seed)
+    classifier = search.fit(features[list(fitted.feature_columns)], gapped_or_not)
+    metallic = materials.loc[~materials["has_gap"].astype(bool)]
+    training = pd.concat(
+        [
+            training_rows(janus_keys(by_uid), built.table, fitted),
+            pd.DataFrame(
+                {
+                    "key": janus_keys(metallic),
+                    "material_id": metallic["uid"].astype(str),
+                    "known_target": 0.0,
+                    "out_of_fold_prediction": np.nan,
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    predictor = JanusPredictor(
+        inputs=inputs,
+        spec=spec,
+        fitted=fitted,
+        training=training,
+        training_elements=frozenset(by_uid["m"]) | frozenset(by_uid["x"]) | frozenset(by_uid["y"]),
+        record=record,
+        structures=structures,
+        classifier=classifier,
+    )
+    logger.info("Fitted %s", predictor.describe())
+    return predictor
+
+
+def gap_table(materials: pd.DataFrame, inputs: ModelInput):
+    """Every Janus material (gapped and metallic) as the classifier sees it: the features, 1 for
+    gapped and 0 for metallic, and the material ids. ``inputs``: what the regressor reads
+    (``predictor.inputs``)."""
+    built = inputs.janus(
+        materials.assign(gapped=materials["has_gap"].astype(float)), target="gapped"
+    )
+    return (
+        built.features,
+        built.table["target"].astype(int).to_numpy(),
+        built.table["material_id"].to_numpy(),
+    )
+
+
+def gap_classifier(grid: Mapping | None = None, seed: int = 0):
+    """Gapped (1) or metallic (0): a random forest on scaled features, its size and feature
+    fraction chosen by 5-fold grid search on ROC AUC inside whatever rows it is fitted on."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import GridSearchCV, KFold
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    grid = grid or {"n_estimators": [200], "max_features": ["sqrt", 0.33]}
+    pipeline = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("model", RandomForestClassifier(random_state=seed, n_jobs=1)),
+        ]
+    )
+    return GridSearchCV(
+        pipeline,
+        {f"model__{k}": list(v) for k, v in grid.items()},
+        scoring="roc_auc",
+        cv=KFold(5, shuffle=True, random_state=seed),
+    )
