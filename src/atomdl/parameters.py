@@ -57,14 +57,14 @@ class _Block(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _Source(_Block):
+class Source(_Block):
     max_atoms_per_formula: PositiveInt | None = None
     integer_amounts: bool = False
 
 
 class Ingestion(_Block):
-    oqmd: _Source
-    expt_gap: _Source
+    oqmd: Source
+    expt_gap: Source
 
 
 class _Encoder(_Block):

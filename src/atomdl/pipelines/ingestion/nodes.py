@@ -8,29 +8,29 @@ import pandas as pd
 
 from atomdl.materials import JANUS_PROTOTYPES, janus_table, parse_composition_table
 from atomdl.materials.schemas import EXPT_GAP, OQMD_FORMULAS, BadTableError
-from atomdl.parameters import _Source as SourceOptions  # the model of params:ingestion.<source>
+from atomdl.parameters import Source
 from atomdl.pretraining import build_vocabulary
 
 logger = logging.getLogger(__name__)
 
 
 def parse_oqmd_compositions(
-    raw: pd.DataFrame, options: SourceOptions
+    raw: pd.DataFrame, options: Source
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The pretraining corpus: parsed OQMD compositions and their reject report."""
-    options = SourceOptions.model_validate(options)
+    options = Source.model_validate(options)
     return _parse_compositions(raw, options, OQMD_FORMULAS, "OQMD")
 
 
 def parse_expt_gap_compositions(
-    raw: pd.DataFrame, options: SourceOptions
+    raw: pd.DataFrame, options: Source
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Matbench expt_gap compositions with their targets, and their reject report."""
-    options = SourceOptions.model_validate(options)
+    options = Source.model_validate(options)
     return _parse_compositions(raw, options, EXPT_GAP, "Matbench expt_gap")
 
 
-def _parse_compositions(raw, options: SourceOptions, schema, source):
+def _parse_compositions(raw, options: Source, schema, source):
     table = parse_composition_table(
         raw,
         schema=schema,
