@@ -37,14 +37,16 @@ from sklearn.utils.validation import check_is_fitted, check_non_negative, valida
 from torch import nn
 from torch.nn import functional as F
 
-from atomdl.models.registry import STARTS
 from atomdl.pretraining.encoder import AtomEncoder, EncoderConfig, load_encoder
+from atomdl.pretraining.release import RELEASES
 
 __all__ = ["STARTS", "EncoderRegressor", "start_encoder"]
 
 #: AdamW as one kernel over all parameters: the same steps, faster epochs on CPU
 #: (benchmarks/finetuning_speed.py)
 FUSED_OPTIMIZER = True
+#: named starting points: the released encoders, or the paper's architecture at random weights
+STARTS = (*RELEASES, "random")
 
 
 def start_encoder(start, seed: int = 0) -> AtomEncoder:

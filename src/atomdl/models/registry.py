@@ -1,6 +1,6 @@
 """The models of the downstream tasks, by name: what each reads and how it is built.
 
-Importing this module costs nothing (no scikit-learn, no torch): ``atomdl.parameters`` checks
+Importing this module is cheap (no scikit-learn, no torch): ``atomdl.parameters`` checks
 model names against :data:`MODEL_NAMES` at the door. A model declares its input with
 :attr:`ModelSpec.reads`: ``"vectors"`` (a feature table built from an element representation:
 pooled vectors, or Janus site vectors and structure) or ``"amounts"`` (the material's element
@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
+
+from atomdl.pretraining.release import RELEASES
 
 __all__ = [
     "FINETUNE_MODELS",
@@ -93,7 +95,7 @@ def _fine_tuned(start: str) -> Callable[[int], object]:
 
 
 #: the pretrained encoder a fine-tuned model starts from: a release, or random weights
-STARTS = ("paper", "property_aware", "random")
+STARTS = (*RELEASES, "random")
 
 #: every model, in the order results tables list them
 MODELS: dict[str, ModelSpec] = {
