@@ -9,7 +9,7 @@ import pandas as pd
 from kedro.io import AbstractDataset, AbstractVersionedDataset, DatasetError, Version
 
 from atomdl.errors import AtomdlError
-from atomdl.tracking import log_record, log_saved
+from atomdl.tracking.mlflow_io import log_record, log_saved
 
 
 class BadInputFileError(AtomdlError, DatasetError):
