@@ -48,7 +48,7 @@ def worker_environment() -> dict[str, str]:
 
 def pretraining_record(result: TrainingResult, data_sha256: str, n_formulas: int) -> dict:
     """What a pretraining run records besides its curves: data hash and size (params), device
-    and versions (tags), training time (metric); for ``atomdl.tracking.mlflow_io.log_record``."""
+    and versions (tags), training time (metric); for ``atomdl.tracking.log_record``."""
     return {
         "params": {"training_data_sha256": data_sha256, "training_formulas": n_formulas},
         "tags": {
