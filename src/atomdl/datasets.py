@@ -9,7 +9,7 @@ import pandas as pd
 from kedro.io import AbstractDataset, AbstractVersionedDataset, DatasetError, Version
 
 from atomdl.errors import AtomdlError
-from atomdl.tracking.mlflow_io import log_record, log_saved
+from atomdl.tracking.mlflow_io import active_run_id, log_record, log_saved
 
 
 class BadInputFileError(AtomdlError, DatasetError):
@@ -303,11 +303,9 @@ class BandGapModelDataset(AbstractDataset[Any, None]):
         )
 
     def save(self, data: Any) -> None:
-        import mlflow
-
         from atomdl.prediction.served import log_band_gap_model
 
-        if mlflow.active_run() is None:
+        if active_run_id() is None:
             return
         log_band_gap_model(data, self._name, self._code_paths, self._pip_requirements)
 
