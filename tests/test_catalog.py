@@ -124,7 +124,10 @@ def test_matbench_folds_write_beside_the_25_fold_outputs_never_over_them():
 
     # both tasks' nodes, whether or not the C2DB export is there (the registry drops Janus's)
     nodes = {node.name: node for node in create_pipeline().nodes}
-    expt_gap, janus = nodes["select_expt_gap_models"], nodes["select_janus_models"]
+    expt_gap, janus = (
+        nodes["model_selection.select_expt_gap_models"],
+        nodes["model_selection.select_janus_models"],
+    )
     base = _filepaths(None, expt_gap.outputs + janus.outputs)
     matbench = _filepaths("matbench", expt_gap.outputs + janus.outputs)
     for name in expt_gap.outputs:  # every output of the expt_gap selection, prediction's input too
