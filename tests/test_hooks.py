@@ -43,6 +43,16 @@ def test_an_incomplete_version_set_is_read_at_its_newest_complete_version(tmp_pa
     assert catalog.load("vectors")["version"].tolist() == ["2026-01-02T00.00.00.000Z"]
 
 
+def test_a_catalog_loaded_outside_a_run_is_pinned_at_its_own_save_version(tmp_path):
+    conf = _entries(tmp_path)
+    _save(conf, "2026-01-01T00.00.00.000Z", ["vectors", "history"])
+    _save(conf, "2026-01-02T00.00.00.000Z", ["vectors"])
+    catalog = DataCatalog.from_config(conf)  # as a notebook's load_context() makes it
+    catalog.get("history")  # materialized at the catalog's save version
+    VersionSetHooks().after_catalog_created(catalog, conf, None, {})
+    assert catalog.load("vectors")["version"].tolist() == ["2026-01-01T00.00.00.000Z"]
+
+
 def test_a_complete_set_or_chosen_load_versions_are_left_alone(tmp_path):
     conf = _entries(tmp_path)
     _save(conf, "2026-01-01T00.00.00.000Z", ["vectors", "history"])

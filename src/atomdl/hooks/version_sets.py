@@ -35,10 +35,12 @@ class VersionSetHooks:
             chosen = _complete_version(set_name, versions)
             if chosen is None:
                 continue
+            # the catalog's own save version (a session's id, or the one it made for a notebook)
+            saves = save_version or catalog.to_config()[3]
             for name in members:
                 self._originals[name] = catalog.get(name)
                 catalog[name] = AbstractDataset.from_config(
-                    name, conf_catalog[name], load_version=chosen, save_version=save_version
+                    name, conf_catalog[name], load_version=chosen, save_version=saves
                 )
 
     @hook_impl
