@@ -134,3 +134,15 @@ def test_matbench_folds_write_beside_the_25_fold_outputs_never_over_them():
         assert matbench[name] != base[name] and "expt_gap_matbench_" in matbench[name], name
     assert len(set(matbench[n] for n in expt_gap.outputs)) == len(expt_gap.outputs)
     assert all(matbench[name] == base[name] for name in janus.outputs)  # Janus is untouched
+
+
+def test_every_stage_is_a_modular_pipeline_that_kedro_viz_collapses(registered):
+    pipelines, _ = registered
+    stages = ["ingestion", "pretraining", "representations", "embedding_analysis",
+              "featurization", "model_selection", "prediction"]  # fmt: skip
+    for stage in stages:
+        assert {node.namespace for node in pipelines[stage].nodes} == {stage}, stage
+    assert {node.namespace for node in pipelines["release"].nodes} == {"pretraining"}
+    # the namespace groups nodes only: datasets keep their catalog names across stages
+    datasets = [d for d in pipelines["__default__"].datasets() if not d.startswith("params:")]
+    assert datasets and not any("." in name for name in datasets)

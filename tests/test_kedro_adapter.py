@@ -95,6 +95,7 @@ def test_the_public_api_the_hooks_use_instead_of_private_attributes(tmp_path):
     catalog = DataCatalog.from_config(patterns, save_version="v2")  # as a session makes it
     assert catalog.config_resolver.resolve_pattern("t")["filepath"] == str(tmp_path / "t.csv")
     assert catalog.config_resolver.resolve_pattern("a_x")["filepath"] == "a"
+    assert catalog.to_config()[3] == "v2"  # the catalog's save version
     pinned = AbstractDataset.from_config("t", entry, load_version="v1", save_version="v2")
     catalog["t"] = pinned
     assert catalog.get("t") is pinned and pinned.resolve_load_version() == "v1"
