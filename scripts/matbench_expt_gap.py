@@ -5,8 +5,8 @@ Run:  python scripts/matbench_expt_gap.py --representations atom_dl magpie oliyn
           [--models mean rf krr svr two_stage] [--out results.csv]
 
 The same protocol as ``kedro run --env matbench --pipelines model_selection --nodes
-select_expt_gap_models`` (conf/base grids, inner 5-fold search inside each training part),
-without its MLflow runs and figures, and for a subset of representations.
+model_selection.select_expt_gap_models`` (conf/base grids, inner 5-fold search inside each
+training part), without its MLflow runs and figures, and for a subset of representations.
 """
 
 from __future__ import annotations

@@ -124,10 +124,25 @@ def test_matbench_folds_write_beside_the_25_fold_outputs_never_over_them():
 
     # both tasks' nodes, whether or not the C2DB export is there (the registry drops Janus's)
     nodes = {node.name: node for node in create_pipeline().nodes}
-    expt_gap, janus = nodes["select_expt_gap_models"], nodes["select_janus_models"]
+    expt_gap, janus = (
+        nodes["model_selection.select_expt_gap_models"],
+        nodes["model_selection.select_janus_models"],
+    )
     base = _filepaths(None, expt_gap.outputs + janus.outputs)
     matbench = _filepaths("matbench", expt_gap.outputs + janus.outputs)
     for name in expt_gap.outputs:  # every output of the expt_gap selection, prediction's input too
         assert matbench[name] != base[name] and "expt_gap_matbench_" in matbench[name], name
     assert len(set(matbench[n] for n in expt_gap.outputs)) == len(expt_gap.outputs)
     assert all(matbench[name] == base[name] for name in janus.outputs)  # Janus is untouched
+
+
+def test_every_stage_is_a_modular_pipeline_that_kedro_viz_collapses(registered):
+    pipelines, _ = registered
+    stages = ["ingestion", "pretraining", "representations", "embedding_analysis",
+              "featurization", "model_selection", "prediction"]  # fmt: skip
+    for stage in stages:
+        assert {node.namespace for node in pipelines[stage].nodes} == {stage}, stage
+    assert {node.namespace for node in pipelines["release"].nodes} == {"pretraining"}
+    # the namespace groups nodes only: datasets keep their catalog names across stages
+    datasets = [d for d in pipelines["__default__"].datasets() if not d.startswith("params:")]
+    assert datasets and not any("." in name for name in datasets)

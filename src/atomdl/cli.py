@@ -22,6 +22,7 @@ import click
 from kedro.framework.cli.project import run as _kedro_run
 
 from atomdl.errors import AtomdlError
+from atomdl.tracking.mlflow_io import end_runs
 
 
 @click.group(name="atomdl")
@@ -38,7 +39,7 @@ def _run(verbose: bool = False, **kwargs):
         with project_run_lock(_project_root(), " ".join(["kedro", *sys.argv[1:]])):
             return _kedro_run.callback(**kwargs)
     except KeyboardInterrupt:
-        ended = end_active_mlflow_runs("KILLED")
+        ended = end_runs("KILLED")
         click.echo(
             "\nInterrupted"
             + (f": MLflow run {ended} marked KILLED" if ended else "")
@@ -80,19 +81,6 @@ def expected_error_message(error: BaseException) -> str | None:
             return str(error)
         cause = cause.__cause__
     return None
-
-
-def end_active_mlflow_runs(status: str) -> str | None:
-    """End every active MLflow run of this process with ``status``; the id of the outermost."""
-    if "mlflow" not in sys.modules:
-        return None
-    import mlflow
-
-    ended = None
-    while (active := mlflow.active_run()) is not None:
-        ended = active.info.run_id
-        mlflow.end_run(status)
-    return ended
 
 
 run = click.Command(

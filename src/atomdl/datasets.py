@@ -9,7 +9,8 @@ import pandas as pd
 from kedro.io import AbstractDataset, AbstractVersionedDataset, DatasetError, Version
 
 from atomdl.errors import AtomdlError
-from atomdl.tracking import log_record, log_saved
+from atomdl.kedro_adapter import describe, save_path
+from atomdl.tracking.mlflow_io import active_run_id, log_record, log_saved
 
 
 class BadInputFileError(AtomdlError, DatasetError):
@@ -247,19 +248,15 @@ class TrackedDataset(AbstractDataset[Any, Any]):
         return self._dataset.load()
 
     def save(self, data: Any) -> None:
-        wrapped = self._dataset
-        if isinstance(wrapped, AbstractVersionedDataset):
-            path = wrapped._get_save_path()  # before the save, which makes it exist
-        else:
-            path = getattr(wrapped, "_filepath", None) or wrapped._path
-        wrapped.save(data)
-        log_saved(Path(str(path)), self._artifact_path)
+        path = save_path(self._dataset)  # before the save, which makes it exist
+        self._dataset.save(data)
+        log_saved(path, self._artifact_path)
 
     def _exists(self) -> bool:
         return self._dataset.exists()
 
     def _describe(self) -> dict[str, Any]:
-        return {"dataset": self._dataset._describe(), "artifact_path": self._artifact_path}
+        return {"dataset": describe(self._dataset), "artifact_path": self._artifact_path}
 
 
 class MlflowRecordDataset(AbstractDataset[dict, None]):
@@ -303,11 +300,9 @@ class BandGapModelDataset(AbstractDataset[Any, None]):
         )
 
     def save(self, data: Any) -> None:
-        import mlflow
-
         from atomdl.prediction.served import log_band_gap_model
 
-        if mlflow.active_run() is None:
+        if active_run_id() is None:
             return
         log_band_gap_model(data, self._name, self._code_paths, self._pip_requirements)
 

@@ -1,4 +1,6 @@
-"""Project pipelines."""
+"""Project pipelines: one per stage, each a modular pipeline namespaced by the stage's name, so
+kedro viz collapses it. Node names carry the namespace (``model_selection.select_janus_models``);
+datasets and parameters keep their catalog names."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ import pytest
 
 from atomdl.pretraining import AtomEncoder, EncoderConfig, TrainingConfig, train
 from atomdl.pretraining.tracking import epoch_logger, pretraining_record
-from atomdl.tracking import log_record
+from atomdl.tracking.mlflow_io import log_record
 
 
 @pytest.fixture

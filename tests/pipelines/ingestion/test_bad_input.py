@@ -55,7 +55,7 @@ def test_every_bad_expt_gap_row_is_reported_and_the_rest_is_typed(make_project):
     project = make_project({"oqmd_formulas.csv.gz": EMBEDDED / "oqmd_formulas.csv.gz"})
     raw = project / "data" / "01_raw" / "matbench_expt_gap.csv"
     _write(raw, [case[:2] for case in EXPT_GAP_CASES], ["formula", "target"])
-    _session_run(project, node_names=["parse_expt_gap_compositions"])
+    _session_run(project, node_names=["ingestion.parse_expt_gap_compositions"])
 
     rejects = pd.read_csv(latest_version(project / "data/08_reporting/expt_gap_rejects.csv"))
     accepted = pd.read_parquet(project / "data/03_primary/expt_gap_compositions.parquet")
@@ -82,7 +82,7 @@ def test_oqmd_rows_with_text_targets_are_rejected_and_missing_gaps_are_allowed(m
     project = make_project(
         {"oqmd_formulas.csv.gz": oqmd, "matbench_expt_gap.csv": EMBEDDED / "matbench_expt_gap.csv"}
     )
-    _session_run(project, node_names=["parse_oqmd_compositions"])
+    _session_run(project, node_names=["ingestion.parse_oqmd_compositions"])
 
     rejects = pd.read_csv(latest_version(project / "data/08_reporting/oqmd_rejects.csv"))
     corpus = pd.read_parquet(project / "data/03_primary/oqmd_compositions.parquet")
@@ -106,7 +106,7 @@ def test_c2db_duplicates_and_impossible_values_are_rejected(make_project):
     export.loc[5, area] = "-5"
     export = pd.concat([export, export.iloc[[1, 3]]], ignore_index=True)  # two repeated rows
     project = make_project({"c2db_table_export.csv": export})
-    _session_run(project, node_names=["clean_c2db_export", "build_janus_table"])
+    _session_run(project, node_names=["ingestion.clean_c2db_export", "ingestion.build_janus_table"])
 
     rejects = pd.read_csv(latest_version(project / "data/08_reporting/janus_rejects.csv"))
     janus = pd.read_parquet(project / "data/03_primary/janus_materials.parquet")
@@ -143,7 +143,7 @@ def test_a_file_unusable_as_a_whole_stops_the_run_naming_dataset_and_file(
     project = make_project({"oqmd_formulas.csv.gz": EMBEDDED / "oqmd_formulas.csv.gz"})
     (project / "data" / "01_raw" / "matbench_expt_gap.csv").write_bytes(content)
     with pytest.raises(Exception) as caught:
-        _session_run(project, node_names=["parse_expt_gap_compositions"])
+        _session_run(project, node_names=["ingestion.parse_expt_gap_compositions"])
     shown = expected_error_message(caught.value)
     assert shown is not None and message in shown
     if isinstance(caught.value, DatasetError):
@@ -156,7 +156,7 @@ def test_a_corrupt_compressed_corpus_is_named(make_project):
     corpus = project / "data" / "01_raw" / "oqmd_formulas.csv.gz"
     corpus.write_bytes(gzip.compress(b"formula,band_gap_ev\nNaCl,1\n")[:20])  # cut short
     with pytest.raises(DatasetError) as caught:
-        _session_run(project, node_names=["parse_oqmd_compositions"])
+        _session_run(project, node_names=["ingestion.parse_oqmd_compositions"])
     assert expected_error_message(caught.value).startswith(
         f"raw_oqmd_formulas: {corpus}: not a readable CSV table"
     )
@@ -166,7 +166,7 @@ def test_kedro_run_prints_a_bad_file_in_one_line_and_verbose_brings_the_tracebac
     project = make_project({"oqmd_formulas.csv.gz": EMBEDDED / "oqmd_formulas.csv.gz"})
     (project / "data" / "01_raw" / "matbench_expt_gap.csv").write_text("formula,target\n")
     env = {k: v for k, v in os.environ.items() if k != "ATOMDL_TRACEBACK"}
-    command = ["kedro", "run", "--nodes", "parse_expt_gap_compositions"]
+    command = ["kedro", "run", "--nodes", "ingestion.parse_expt_gap_compositions"]
 
     plain = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
     assert plain.returncode == 1, plain.stderr

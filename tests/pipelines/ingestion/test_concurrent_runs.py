@@ -15,7 +15,7 @@ from tests.conftest import EMBEDDED
 
 pytestmark = pytest.mark.integration
 
-COMMAND = ["kedro", "run", "--nodes", "parse_expt_gap_compositions"]
+COMMAND = ["kedro", "run", "--nodes", "ingestion.parse_expt_gap_compositions"]
 BUSY = "Error: another run is using this project"
 
 

@@ -146,7 +146,7 @@ def test_default_run_leaves_out_janus_work_without_the_export(make_project):
     with KedroSession.create(project_path=project, runtime_params=small) as session:
         # the default pipeline as far as featurization: one expt_gap row is too few to select
         # models on (model selection on the real data has its own tests)
-        session.run(to_nodes=["featurize_expt_gap"])
+        session.run(to_nodes=["featurization.featurize_expt_gap"])
     primary = project / "data" / "03_primary"
     assert sorted(p.name for p in primary.iterdir()) == [
         "expt_gap_compositions.parquet",
@@ -175,7 +175,7 @@ def test_registry_lists_the_seven_pipelines(make_project):
     } <= set(pipelines)
     # the release stands in for pretraining: the same outputs, never in the same run
     release = {node.name for node in pipelines["release"].nodes}
-    assert release == {"use_pretrained_release"}
+    assert release == {"pretraining.use_pretrained_release"}
     assert not release & {node.name for node in pipelines["__default__"].nodes}
     downstream = {
         "models_atom_encoder",
@@ -187,13 +187,13 @@ def test_registry_lists_the_seven_pipelines(make_project):
         not pipelines["release"].all_outputs() & pipelines["representations"].inputs() - downstream
     )
     assert {node.name for node in pipelines["janus"].nodes} == {
-        "clean_c2db_export",
-        "build_janus_table",
-        "featurize_janus",
-        "select_janus_models",
-        "fit_janus_predictor",
-        "predict_janus_band_gaps",
-        "screen_janus_candidates",
+        "ingestion.clean_c2db_export",
+        "ingestion.build_janus_table",
+        "featurization.featurize_janus",
+        "model_selection.select_janus_models",
+        "prediction.fit_janus_predictor",
+        "prediction.predict_janus_band_gaps",
+        "prediction.screen_janus_candidates",
     }
 
 

@@ -84,5 +84,8 @@ def test_ingestion_on_tiny_data(tiny_inputs):
 def test_janus_nodes_are_tagged_and_alone_need_the_c2db_export():
     pipeline = create_pipeline()
     janus = pipeline.only_nodes_with_tags(JANUS_TAG)
-    assert {n.name for n in janus.nodes} == {"clean_c2db_export", "build_janus_table"}
+    assert {n.name for n in janus.nodes} == {
+        "ingestion.clean_c2db_export",
+        "ingestion.build_janus_table",
+    }
     assert "raw_c2db_table_export" not in (pipeline - janus).inputs()

@@ -57,7 +57,10 @@ def test_the_pipeline_names_the_task_and_foreign_tables_are_refused():
     from atomdl.pipelines.model_selection import create_pipeline
 
     names = {node.name for node in create_pipeline().nodes}
-    assert names == {"select_janus_models", "select_expt_gap_models"}
+    assert names == {
+        "model_selection.select_janus_models",
+        "model_selection.select_expt_gap_models",
+    }
     with pytest.raises(ValueError, match="feature tables of task 'toy' expected"):
         select_models({"toy__atom_dl": _table(3), "other__magpie": _table(3)}, OPTIONS, "toy")
 

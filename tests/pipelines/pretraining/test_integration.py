@@ -37,7 +37,7 @@ def test_pretraining_pipeline_on_a_slice_of_the_corpus(make_project):
     with KedroSession.create(project_path=project, runtime_params=SMALL) as session:
         # the default (no C2DB export here): ingestion, pretraining, and what follows it as far
         # as featurization (model selection on the real data has its own test)
-        session.run(to_nodes=["featurize_expt_gap"])
+        session.run(to_nodes=["featurization.featurize_expt_gap"])
 
     data = project / "data"
     vocabulary = pd.read_csv(data / "05_model_input" / "token_vocabulary.csv")

@@ -25,5 +25,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs=["reporting_embedding_figures_png", "reporting_embedding_figures_svg"],
                 name="draw_embedding_figures",
             ),
-        ]
+        ],
+        namespace="embedding_analysis",
+        prefix_datasets_with_namespace=False,  # catalog names stay as they are
     )

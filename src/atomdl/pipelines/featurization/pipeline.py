@@ -30,5 +30,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs=["feature_expt_gap_tables", "reporting_expt_gap_features_rejects"],
                 name="featurize_expt_gap",
             ),
-        ]
+        ],
+        namespace="featurization",
+        prefix_datasets_with_namespace=False,  # catalog names stay as they are
     )

@@ -43,5 +43,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="build_janus_table",
                 tags=[JANUS_TAG],
             ),
-        ]
+        ],
+        namespace="ingestion",
+        prefix_datasets_with_namespace=False,  # catalog names stay as they are
     )

@@ -27,4 +27,8 @@ def _task(task: str, tags: list[str]) -> Node:
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return Pipeline([_task("janus", [JANUS_TAG]), _task("expt_gap", [])])
+    return Pipeline(
+        [_task("janus", [JANUS_TAG]), _task("expt_gap", [])],
+        namespace="model_selection",
+        prefix_datasets_with_namespace=False,  # catalog names stay as they are
+    )

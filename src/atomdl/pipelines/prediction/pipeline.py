@@ -62,4 +62,8 @@ def create_pipeline(**kwargs) -> Pipeline:
         name="screen_janus_candidates",
         tags=[JANUS_TAG],
     )
-    return Pipeline([*_task("janus", [JANUS_TAG]), screening, *_task("expt_gap", [])])
+    return Pipeline(
+        [*_task("janus", [JANUS_TAG]), screening, *_task("expt_gap", [])],
+        namespace="prediction",
+        prefix_datasets_with_namespace=False,  # catalog names stay as they are
+    )

@@ -39,7 +39,9 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs="model_output_atom_dl_vectors",
                 name="extract_element_vectors",
             ),
-        ]
+        ],
+        namespace="pretraining",
+        prefix_datasets_with_namespace=False,  # catalog names stay as they are
     )
 
 
@@ -58,5 +60,7 @@ def create_release_pipeline(**kwargs) -> Pipeline:
                 ],
                 name="use_pretrained_release",
             )
-        ]
+        ],
+        namespace="pretraining",
+        prefix_datasets_with_namespace=False,  # catalog names stay as they are
     )

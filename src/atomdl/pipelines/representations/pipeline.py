@@ -31,5 +31,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 name="build_element_representations",
             ),
-        ]
+        ],
+        namespace="representations",
+        prefix_datasets_with_namespace=False,  # catalog names stay as they are
     )

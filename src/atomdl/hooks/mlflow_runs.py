@@ -1,0 +1,40 @@
+"""Leave no MLflow run open after a Kedro run.
+
+kedro-mlflow 2.0.3 re-enters its run before every node, and with MLflow 3 each re-entry stacks
+the run once more, while the end of the pipeline closes it once. From the command line the
+process exit hides this; in a notebook, the next session would log into the stale run.
+"""
+
+from __future__ import annotations
+
+from kedro.framework.hooks import hook_impl
+
+from atomdl.tracking.mlflow_io import active_run_id, end_runs
+
+
+class CloseMlflowRunHooks:
+    """Ends every stacked copy of the run that ``mlflow_hook`` started; runs after it. A run the
+    caller opened before the session (kedro-mlflow logs into it) is the caller's to close."""
+
+    def __init__(self, mlflow_hook):
+        self._mlflow_hook = mlflow_hook
+        self._callers_run: str | None = None
+
+    @hook_impl
+    def after_context_created(self) -> None:
+        # what kedro-mlflow keeps as its private `_already_active_mlflow`, seen the same way
+        self._callers_run = active_run_id()
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        self._close("FINISHED")
+
+    @hook_impl
+    def on_pipeline_error(self) -> None:
+        self._close("FAILED")
+
+    def _close(self, status: str) -> None:
+        started = self._mlflow_hook.run_id  # public; tests/test_kedro_adapter.py pins it
+        if started is None or started == self._callers_run:
+            return
+        end_runs(status, run_id=started)
