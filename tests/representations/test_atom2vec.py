@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atomdl.evaluation import cosine_distances
+from atomdl.analysis import cosine_distances
 from atomdl.representations import environment_matrix, train_atom2vec
 
 # Alkali halides, alkaline-earth chalcogenides and a few 1:2 compounds: Na/K/Rb share every

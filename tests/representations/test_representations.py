@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from atomdl.analysis import MAIN_GROUP_ELEMENTS
 from atomdl.chemistry import parse_formula
-from atomdl.evaluation import MAIN_GROUP_ELEMENTS
 from atomdl.representations import (
     PUBLISHED,
     MissingElementsError,

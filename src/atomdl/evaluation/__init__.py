@@ -1,6 +1,6 @@
 """Evaluation of element representations: embedding-quality measures and figures; no Kedro."""
 
-from atomdl.evaluation.embedding import (
+from atomdl.analysis.embedding import (
     MAIN_GROUP_ELEMENTS,
     Components,
     cluster_agreement,

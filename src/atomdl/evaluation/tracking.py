@@ -11,20 +11,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 
-__all__ = ["chosen_params", "embedding_scores", "log_selection_run"]
-
-_METRICS = ("nn_same_group", "cluster_ari", "pc1_valence_abs_spearman")
-
-
-def embedding_scores(metrics: pd.DataFrame) -> dict[str, dict]:
-    """Each representation's finite scores as ``<metric>.<representation>``, in the form
-    kedro-mlflow's ``MlflowMetricsHistoryDataset`` saves (value, step 0)."""
-    scores = {}
-    for row in metrics.to_dict("records"):
-        for key, value in row.items():
-            if key.startswith(_METRICS + ("mantel_r",)) and np.isfinite(value):
-                scores[f"{key}.{row['representation']}"] = {"value": float(value), "step": 0}
-    return scores
+__all__ = ["chosen_params", "log_selection_run"]
 
 
 def log_selection_run(
@@ -39,7 +26,7 @@ def log_selection_run(
         return
     from mlflow.entities import Metric
 
-    from atomdl.evaluation.figures import parity_figure
+    from atomdl.protocol.figures import parity_figure
 
     name = "/".join(labels[k] for k in ("task", "representation", "model"))
     with mlflow.start_run(run_name=name, nested=True) as run:

@@ -96,8 +96,8 @@ def select_models(
 
 
 def _figures(task: str, results: pd.DataFrame, oof: pd.DataFrame) -> dict:
-    from atomdl.evaluation.figures import mae_bar_chart, parity_grid
     from atomdl.evaluation.model_selection import averaged_over_repeats
+    from atomdl.protocol.figures import mae_bar_chart, parity_grid
 
     nested = results.loc[results["protocol"] == "nested"]
     baseline = nested.loc[nested["model"] == "mean", "mae_mean"]

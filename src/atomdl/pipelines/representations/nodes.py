@@ -68,7 +68,7 @@ def _original_atom2vec(vectors: pd.DataFrame) -> list:
 def _summary(representations: list, corpus_elements: list[str]) -> pd.DataFrame:
     """One row per representation: dimension, coverage of the paper's and the corpus's
     elements, fingerprint and source; the corpus elements each one lacks are logged."""
-    from atomdl.evaluation import MAIN_GROUP_ELEMENTS
+    from atomdl.analysis import MAIN_GROUP_ELEMENTS
 
     summary = pd.DataFrame(
         [

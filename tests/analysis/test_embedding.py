@@ -4,8 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atomdl.chemistry import group_of, valence_electrons
-from atomdl.evaluation import (
+from atomdl.analysis import (
     MAIN_GROUP_ELEMENTS,
     cluster_agreement,
     cosine_distances,
@@ -15,6 +14,7 @@ from atomdl.evaluation import (
     principal_components,
     valence_correlation,
 )
+from atomdl.chemistry import group_of, valence_electrons
 
 ELEMENTS = list(MAIN_GROUP_ELEMENTS)
 GROUPS = [group_of(s) for s in ELEMENTS]
@@ -128,7 +128,7 @@ def test_metrics_table_ranks_the_perfect_embedding_above_the_random_one():
 
 
 def test_zscoring_lets_small_unit_properties_count():
-    from atomdl.evaluation import zscored
+    from atomdl.analysis import zscored
 
     # column 0 in large units separates nothing; column 1 separates two families
     table = pd.DataFrame(
