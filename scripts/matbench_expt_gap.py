@@ -4,7 +4,7 @@ newest expt_gap feature tables; prints the results table next to the leaderboard
 Run:  python scripts/matbench_expt_gap.py --representations atom_dl magpie oliynyk \
           [--models mean rf krr svr two_stage] [--out results.csv]
 
-The same protocol as ``kedro run --env matbench --pipelines model_selection --nodes
+The same protocol as ``kedro run --env matbench --pipelines model_selection --from-nodes
 model_selection.select_expt_gap_models`` (conf/base grids, inner 5-fold search inside each
 training part), without its MLflow runs and figures, and for a subset of representations.
 """
