@@ -25,7 +25,7 @@ def log_selection_run(
         return
     from mlflow.entities import Metric
 
-    from atomdl.evaluation.figures import parity_figure
+    from atomdl.protocol.figures import parity_figure
 
     name = "/".join(labels[k] for k in ("task", "representation", "model"))
     with mlflow.start_run(run_name=name, nested=True) as run:

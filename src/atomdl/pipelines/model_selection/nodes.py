@@ -80,7 +80,7 @@ def selection_tables(comparison, task: str) -> tuple:
 
 def selection_figures(comparison, task: str) -> tuple[dict, dict]:
     """The MAE bar chart and the parity grid, for the PNG and the SVG writers."""
-    from atomdl.evaluation.figures import mae_bar_chart, parity_grid
+    from atomdl.protocol.figures import mae_bar_chart, parity_grid
     from atomdl.protocol.results import NESTED, averaged_over_repeats
 
     results, oof = comparison.results, comparison.predictions.assign(task=task)
