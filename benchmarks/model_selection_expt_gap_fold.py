@@ -8,7 +8,7 @@ Run:  python benchmarks/model_selection_expt_gap_fold.py [representation] [--mod
 
 Before: each outer fold in turn, GridSearchCV with 2 processes (joblib) over its inner fits.
 Now: the two outer folds side by side, one process each, each a SharedSplitSearch (the units of
-``atomdl.evaluation.parallel``). Grids: those the protocol had before the search was replaced
+``atomdl.execution.executor``). Grids: those the protocol had before the search was replaced
 (``BEFORE_GRIDS``), or with ``--conf-grids`` the expt_gap grids of conf/base.
 Prints per model whether the choices and outer-fold predictions agree, both wall times and
 their ratio, and the ratio over all models.
@@ -26,15 +26,14 @@ from joblib import parallel_config
 from omegaconf import OmegaConf
 from sklearn.model_selection import GridSearchCV, KFold
 
-from atomdl.evaluation.model_selection import (
-    _best_params,
-    _outer_fold,
-    make_estimator,
-    outer_folds,
-    prefixed_grid,
-)
-from atomdl.evaluation.parallel import executor
+from atomdl.execution.executor import executor
 from atomdl.features import pooled_features
+from atomdl.models.registry import make_estimator
+from atomdl.protocol.plan import Unit
+from atomdl.protocol.run import best_params as _best_params
+from atomdl.protocol.run import nested_fold as _outer_fold
+from atomdl.protocol.run import prefixed_grid
+from atomdl.protocol.splits import outer_folds
 from atomdl.representations import published
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,10 +60,10 @@ def before(model, grid, features, target, parts):
 
 def now(model, grid, features, target, parts):
     """The outer folds as units of work, side by side on 2 processes."""
-    calls = [(_outer_fold, (model, grid, 5, 0, features, target, train, test))
+    units = [Unit(_outer_fold, (model, grid, 5, 0, features, target, train, test), model=model)
              for train, test in parts]  # fmt: skip
     with executor("processes", 2) as run:
-        return list(run(calls))
+        return list(run(units))
 
 
 def main() -> None:

@@ -23,16 +23,14 @@ import pandas as pd
 from joblib import parallel_config
 from sklearn.model_selection import GridSearchCV, KFold, ParameterGrid
 
-from atomdl.evaluation.model_selection import (
-    _best_params,
-    make_estimator,
-    nested_cv,
-    outer_folds,
-    prefixed_grid,
-    regression_metrics,
-)
 from atomdl.features import janus_features
 from atomdl.materials.janus import clean_c2db_export, janus_table
+from atomdl.models.registry import make_estimator
+from atomdl.protocol.compare import nested_cv
+from atomdl.protocol.results import regression_metrics
+from atomdl.protocol.run import best_params as _best_params
+from atomdl.protocol.run import prefixed_grid
+from atomdl.protocol.splits import outer_folds
 from atomdl.representations import atom_dl
 
 ROOT = Path(__file__).resolve().parents[1]

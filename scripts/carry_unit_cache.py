@@ -3,10 +3,12 @@
 A unit's key includes the source of the selection code (``UnitCache.SOURCES``), so that nothing
 stale is reused; a change that does not alter what existing units compute (adding a model, as
 commit 0dba496 did) would otherwise recompute every one of them (expt_gap's 25 folds: about
-3.5 h of 2 cores). This script builds the units a selection run would build, from today's
-feature tables and parameters, recomputes a random sample of those the older code kept, and
-only if every one is identical keeps the older results under today's keys too
-(``UnitCache.carry``). Nothing runs through MLflow and nothing but the unit folder is written.
+3.5 h of 2 cores). This script lists the units a selection run would run (the selection's
+``Plan``, from today's feature tables and parameters, nothing run), recomputes a random sample
+of those the older code kept, and only if every one is identical keeps the older results under
+today's keys too (``UnitCache.carry``). Nothing runs through MLflow and nothing but the unit
+folder is written. Units kept before the protocol moved to ``atomdl.protocol`` were computed by
+other functions (another key) and cannot be carried: ``--from-commit`` must have those modules.
 
 Run from the project root, after featurization and before the selection run it prepares:
     python scripts/carry_unit_cache.py --from-commit 20619d9 --task expt_gap
@@ -23,27 +25,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from atomdl.evaluation.parallel import UnitCache
+from atomdl.execution.cache import UnitCache
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class _Carried(Exception):  # noqa: N818  (not an error: the way out once the units are carried)
-    pass
-
-
-class _CarryingCache(UnitCache):
-    """Given to the selection node as its cache: carries the units, then stops the run."""
-
-    def __init__(self, folder, from_version: str, check: int, dry_run: bool):
-        super().__init__(folder)
-        self.from_version, self.check, self.dry_run = from_version, check, dry_run
-
-    def wrap(self, run):
-        def carried(calls):
-            raise _Carried(self.carry(calls, self.from_version, self.check, dry_run=self.dry_run))
-
-        return carried
 
 
 def sources_at(commit: str) -> list[str]:
@@ -71,7 +55,8 @@ def main() -> None:
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
 
-    from atomdl.pipelines.model_selection.nodes import select_models
+    from atomdl.pipelines.model_selection.nodes import selection_inputs
+    from atomdl.protocol.plan import make_plan
 
     bootstrap_project(ROOT)
     with KedroSession.create(project_path=ROOT, env=args.env) as session:
@@ -83,17 +68,13 @@ def main() -> None:
     from_version = UnitCache.code_version(sources_at(args.from_commit))
     if from_version == UnitCache.code_version():
         raise SystemExit(f"{args.from_commit} has today's selection code: nothing to carry")
-    options["unit_cache"] = _CarryingCache(
-        options["unit_cache"], from_version, args.check, args.dry_run
-    )
+    by_name, models, grids, protocol, execution = selection_inputs(tables, options, args.task)
+    units = make_plan(by_name, models, grids, protocol).units  # listed, not run
     started = time.perf_counter()
-    try:
-        select_models(tables, options, args.task)
-    except _Carried as done:
-        report = {**done.args[0], "seconds": round(time.perf_counter() - started, 1)}
-        print(json.dumps({"task": args.task, "env": args.env, **report}, indent=2))
-        return
-    raise SystemExit("the selection node ran no units")
+    report = UnitCache(execution.cache).carry(units, from_version, args.check,
+                                              dry_run=args.dry_run)  # fmt: skip
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    print(json.dumps({"task": args.task, "env": args.env, **report}, indent=2))
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ exits non-zero if there is any.
 
 from __future__ import annotations
 
-import sys
 import sqlite3
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -33,7 +33,11 @@ def _runs(db: Path) -> dict[str, dict]:
     runs = {}
     for run, name, artifact_uri in rows:
         parent = tags[run].get("mlflow.parentRunId")
-        label = name if parent else params[run].get("pipeline_name", tags[run].get("kedro_pipeline", name))
+        label = (
+            name
+            if parent
+            else params[run].get("pipeline_name", tags[run].get("kedro_pipeline", name))
+        )
         key = f"{'nested ' if parent else ''}{label}"
         runs[key] = {
             "params": {k: v for k, v in params[run].items() if not k.startswith(VOLATILE)},
@@ -50,7 +54,11 @@ def _artifacts(project: Path, uri: str) -> list[str]:
         return []
     if not path.is_absolute():
         path = project / path
-    return sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()) if path.exists() else []
+    return (
+        sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file())
+        if path.exists()
+        else []
+    )
 
 
 def compare(old: Path, new: Path) -> list[str]:

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from atomdl.evaluation.splits import MaterialKFold
 from atomdl.features import amounts_table, encoder_elements
 from atomdl.models.finetuned import EncoderRegressor
+from atomdl.protocol.splits import MaterialKFold
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,7 +4,7 @@ newest expt_gap feature tables; prints the results table next to the leaderboard
 Run:  python scripts/matbench_expt_gap.py --representations atom_dl magpie oliynyk \
           [--models mean rf krr svr two_stage] [--out results.csv]
 
-The same protocol as ``kedro run --env matbench --pipelines model_selection --nodes
+The same protocol as ``kedro run --env matbench --pipelines model_selection --from-nodes
 model_selection.select_expt_gap_models`` (conf/base grids, inner 5-fold search inside each
 training part), without its MLflow runs and figures, and for a subset of representations.
 """
@@ -18,8 +18,10 @@ from kedro.io import Version
 from omegaconf import OmegaConf
 
 from atomdl.datasets import VersionedTablesDataset
-from atomdl.evaluation.model_selection import compare_representations
-from atomdl.evaluation.splits import MatbenchFolds
+from atomdl.execution.executor import Execution
+from atomdl.protocol.compare import compare_representations
+from atomdl.protocol.plan import Protocol
+from atomdl.protocol.splits import MatbenchFolds
 
 ROOT = Path(__file__).resolve().parents[1]
 #: matbench.materialsproject.org, task matbench_expt_gap (MAE, eV, mean over the five folds)
@@ -42,10 +44,10 @@ def main() -> None:
         OmegaConf.load(ROOT / "conf/base/parameters_model_selection.yml")
     )
     grids = config["model_selection"]["tasks"]["expt_gap"]["grids"]
-    comparison = compare_representations(
-        chosen, args.models, grids, reference="atom_dl" if "atom_dl" in chosen else None,
-        inner_splits=5, n_jobs=args.n_jobs, paper=False, splitter=MatbenchFolds(),
-    )  # fmt: skip
+    protocol = Protocol(reference="atom_dl" if "atom_dl" in chosen else None, inner_splits=5,
+                        paper=False, splitter=MatbenchFolds())  # fmt: skip
+    comparison = compare_representations(chosen, args.models, grids, protocol,
+                                         Execution(n_jobs=args.n_jobs))  # fmt: skip
     results = comparison.results
     print(comparison.markdown())
     print("\nMatbench leaderboard:", ", ".join(f"{k} {v:.3f}" for k, v in LEADERBOARD.items()))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from atomdl.evaluation.model_selection import corrected_resampled_ttest
+from atomdl.protocol.statistics import corrected_resampled_ttest
 
 
 def read_folds(path: Path) -> tuple[Path, pd.DataFrame]:

@@ -97,7 +97,7 @@ def test_a_bad_parameter_is_named_with_its_value_and_what_is_allowed(params, lin
 
 
 def test_the_names_checked_are_the_library_s():
-    from atomdl.evaluation.model_selection import MODELS
+    from atomdl.models.registry import MODELS
     from atomdl.pretraining.release import RELEASES
     from atomdl.representations import PUBLISHED
 

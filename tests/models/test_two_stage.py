@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
-from atomdl.evaluation.model_selection import make_estimator, nested_cv, outer_folds
+from atomdl.models.registry import make_estimator
 from atomdl.models.two_stage import TwoStageRegressor
+from atomdl.protocol.compare import nested_cv
+from atomdl.protocol.splits import outer_folds
 
 RNG = np.random.default_rng(8)
 N = 300

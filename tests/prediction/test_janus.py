@@ -85,8 +85,8 @@ class _Recorder:
 
 
 def test_classifier_never_sees_the_outer_test_rows(janus_predictor, janus_materials):
-    from atomdl.evaluation.splits import MaterialKFold
     from atomdl.prediction import gap_table
+    from atomdl.protocol.splits import MaterialKFold
 
     table, gapped, ids = gap_table(janus_materials, janus_predictor.inputs)
     features = table.to_numpy()

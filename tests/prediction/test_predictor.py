@@ -42,9 +42,9 @@ def _toy_compositions(n: int = 60) -> pd.DataFrame:
 def test_a_known_material_gets_back_its_target_and_out_of_fold_prediction(expt_gap_compositions):
     from sklearn.model_selection import cross_val_predict
 
-    from atomdl.evaluation.model_selection import make_estimator
-    from atomdl.evaluation.splits import MaterialKFold
     from atomdl.features import pooled_features
+    from atomdl.models.registry import make_estimator
+    from atomdl.protocol.splits import MaterialKFold
     from atomdl.representations import magpie
 
     compositions = expt_gap_compositions.iloc[:400]

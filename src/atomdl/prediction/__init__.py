@@ -53,7 +53,7 @@ def best_row(results, representation: str = "best", model: str = "best") -> dict
     row as a dict, with ``params`` parsed from its most-chosen parameters."""
     import json
 
-    from atomdl.evaluation.model_selection import NESTED
+    from atomdl.protocol.results import NESTED
 
     rows = results.loc[(results["protocol"] == NESTED) & (results["model"] != "mean")]
     for column, wanted in (("representation", representation), ("model", model)):

@@ -106,8 +106,8 @@ def fit_models(table: pd.DataFrame, spec: FitSpec) -> FittedModels:
     """The estimator of ``spec`` on a feature table (``ID_COLUMNS``, then features)."""
     from sklearn.base import clone
 
-    from atomdl.evaluation.splits import MaterialKFold
     from atomdl.models.registry import make_estimator
+    from atomdl.protocol.splits import MaterialKFold
 
     estimator = make_estimator(spec.model, spec.seed).set_params(
         **{f"model__{key}": value for key, value in spec.params.items()}

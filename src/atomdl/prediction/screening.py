@@ -78,8 +78,8 @@ def evaluate_gap_classifier(
     per outer fold: accuracy, ROC AUC, the chosen parameters."""
     from sklearn.metrics import accuracy_score, roc_auc_score
 
-    from atomdl.evaluation.splits import MaterialKFold
     from atomdl.prediction.janus import gap_classifier
+    from atomdl.protocol.splits import MaterialKFold
 
     make_classifier = make_classifier or (lambda: gap_classifier(grid, seed))
     x, y = np.asarray(features, dtype=float), np.asarray(gapped, dtype=int)

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from atomdl.pipelines.model_selection.nodes import select_models
+from atomdl.pipelines.model_selection import nodes
 
 RNG = np.random.default_rng(1)
 N = 40
@@ -16,6 +16,16 @@ def _table(n_features: int) -> pd.DataFrame:
     table.insert(1, "formula", [f"X{i}" for i in range(N)])
     table.insert(2, "target", features[:, 0] + RNG.normal(0, 0.1, N))
     return table
+
+
+def select_models(tables, options, task):
+    """The pipeline's nodes in turn, as the results table, folds, Table 4, Markdown, the PNG and
+    SVG figures and the selection results (what the one select node returned before)."""
+    comparison = nodes.select_models(tables, options, task)
+    results, folds, table4, markdown, selection = nodes.selection_tables(comparison, task)
+    png, svg = nodes.selection_figures(comparison, task)
+    nodes.log_selection_runs(comparison, options, task)  # no active run: nothing logged
+    return results, folds, table4, markdown, png, svg, selection
 
 
 OPTIONS = {
@@ -58,9 +68,11 @@ def test_the_pipeline_names_the_task_and_foreign_tables_are_refused():
 
     names = {node.name for node in create_pipeline().nodes}
     assert names == {
-        "model_selection.select_janus_models",
-        "model_selection.select_expt_gap_models",
-    }
+        f"model_selection.{step}_{task}_{what}"
+        for task in ("janus", "expt_gap")
+        for step, what in (("select", "models"), ("tabulate", "selection"),
+                           ("draw", "selection_figures"), ("log", "selection_runs"))
+    }  # fmt: skip
     with pytest.raises(ValueError, match="feature tables of task 'toy' expected"):
         select_models({"toy__atom_dl": _table(3), "other__magpie": _table(3)}, OPTIONS, "toy")
 

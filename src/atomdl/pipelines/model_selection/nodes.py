@@ -1,4 +1,5 @@
-"""Model-selection nodes: every representation x model under nested CV, tracked in MLflow."""
+"""Model-selection nodes: every representation x model under nested CV (one comparison per
+task), its tables and figures, and its nested MLflow runs."""
 
 from __future__ import annotations
 
@@ -23,87 +24,71 @@ def _subsample(tables: dict, limit: int | None, seed: int) -> dict:
     return {k: t.loc[t["material_id"].isin(keep)].reset_index(drop=True) for k, t in tables.items()}
 
 
-def select_models(
-    tables: dict[str, pd.DataFrame], options: dict[str, Any], task: str
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, str, dict, dict, pd.DataFrame]:
-    """Nested CV (and the paper's protocol) for every representation x model of ``task``, each
-    pair tracked as a nested MLflow run. ``tables``: the task's feature tables, keyed
-    ``<task>__<representation>`` (featurization); the pipeline names the task.
-
-    Returns the results table, per-fold scores, out-of-fold predictions (Table-4 style, averaged
-    over repeats), the results as Markdown, the figures for the PNG and SVG writers, and the
-    results table again for prediction to choose its model from.
-    """
-    from atomdl.evaluation.model_selection import (
-        compare_representations,
-        describe_protocol,
-        results_markdown,
-    )
-    from atomdl.evaluation.tracking import log_selection_run
+def selection_inputs(tables: dict[str, pd.DataFrame], options: dict[str, Any], task: str):
+    """``compare_representations``' arguments for ``task``: the tables by representation
+    (``<task>__<representation>`` in, subsampled to ``max_materials``), the models, the grids,
+    the ``Protocol`` and the ``Execution`` that ``options`` (params:model_selection) give."""
+    from atomdl.execution.executor import Execution
+    from atomdl.protocol.plan import Protocol
+    from atomdl.protocol.splits import MatbenchFolds
 
     prefix = f"{task}__"
     strangers = sorted(key for key in tables if not key.startswith(prefix))
     if strangers:
         raise ValueError(f"feature tables of task {task!r} expected, also got {strangers}")
-    settings = options["tasks"][task]
-    parallel = options.get("parallel", {})
+    settings, parallel = options["tasks"][task], options.get("parallel", {})
     outer = settings["outer"]
     tables = _subsample(tables, settings.get("max_materials"), outer["seed"])
-    by_name = {key.removeprefix(prefix): table for key, table in tables.items()}
-    materials = set().union(*(set(map(str, t["material_id"])) for t in tables.values()))
     matbench = outer.get("scheme", "materials") == "matbench"
-    splitter = None
-    if matbench:
-        from atomdl.evaluation.splits import MatbenchFolds
+    splitter = MatbenchFolds(outer.get("matbench_rows", 4604)) if matbench else None
+    protocol = Protocol(options["reference"], outer["splits"], outer["repeats"], outer["seed"],
+                        options["inner_splits"], settings.get("paper_protocol", True),
+                        splitter)  # fmt: skip
+    execution = Execution(parallel.get("backend", "processes"), parallel.get("n_jobs", 1),
+                          parallel.get("address"), options.get("unit_cache"))  # fmt: skip
+    by_name = {key.removeprefix(prefix): table for key, table in tables.items()}
+    models = settings.get("models") or options["models"]
+    return by_name, models, settings["grids"], protocol, execution
 
-        splitter = MatbenchFolds(outer.get("matbench_rows", 4604))
-    protocol = describe_protocol(outer["splits"], outer["repeats"], options["inner_splits"],
-                                 len(materials), matbench)  # fmt: skip
-    logger.info("%s: %s, %d representations", task, protocol, len(by_name))
 
-    def track(representation, model, nested, paper):
-        labels = {"task": task, "representation": representation, "model": model}
-        log_selection_run(labels, settings["grids"].get(model), nested, paper, protocol,
-                          options["log_models"])  # fmt: skip
+def select_models(tables: dict[str, pd.DataFrame], options: dict[str, Any], task: str):
+    """Nested CV (and the paper's protocol) for every representation x model of ``task``.
+    ``tables``: the task's feature tables, keyed ``<task>__<representation>``
+    (featurization); the pipeline names the task. Returns the ``Comparison``."""
+    from atomdl.protocol.compare import compare_representations
 
-    comparison = compare_representations(
-        by_name, settings.get("models") or options["models"], settings["grids"],
-        reference=options["reference"],
-        n_splits=outer["splits"], n_repeats=outer["repeats"], seed=outer["seed"],
-        inner_splits=options["inner_splits"], on_result=track,
-        paper=settings.get("paper_protocol", True),
-        backend=parallel.get("backend", "processes"), n_jobs=parallel.get("n_jobs", 1),
-        address=parallel.get("address"), splitter=splitter, cache=options.get("unit_cache"),
-    )  # fmt: skip
+    by_name, models, grids, protocol, execution = selection_inputs(tables, options, task)
+    logger.info("%s: %d representations", task, len(by_name))
+    return compare_representations(by_name, models, grids, protocol, execution)
+
+
+def selection_tables(comparison, task: str) -> tuple:
+    """The results table, per-fold scores, out-of-fold predictions (Table-4 style, averaged
+    over repeats, every material of any table), the results as Markdown, and the results
+    table again for prediction to choose its model from."""
+    from atomdl.protocol.reports import results_markdown
+
+    logger.info("%s: %s", task, comparison.settings)
     results = comparison.results.copy()
     results.insert(0, "task", task)
     folds = comparison.folds.assign(task=task)
-    oof = comparison.predictions.assign(task=task)
-    # every material of any table, so one a representation set aside still has its row
-    targets = pd.concat([t[["material_id", "formula", "target"]] for t in tables.values()])
-    table4 = targets.drop_duplicates("material_id").merge(
+    table4 = comparison.materials.merge(
         comparison.prediction_table().drop(columns="target"), on="material_id", how="left"
     )
-    figures = _figures(task, results, oof)
-    return (
-        results,
-        folds,
-        table4,
-        results_markdown(results),
-        *({f"{name}.{fmt}": figure for name, figure in figures.items()} for fmt in FIGURE_FORMATS),
-        results,
-    )
+    return results, folds, table4, results_markdown(results), results
 
 
-def _figures(task: str, results: pd.DataFrame, oof: pd.DataFrame) -> dict:
-    from atomdl.evaluation.model_selection import averaged_over_repeats
+def selection_figures(comparison, task: str) -> tuple[dict, dict]:
+    """The MAE bar chart and the parity grid, for the PNG and the SVG writers."""
     from atomdl.protocol.figures import mae_bar_chart, parity_grid
+    from atomdl.protocol.results import NESTED, averaged_over_repeats
 
-    nested = results.loc[results["protocol"] == "nested"]
+    results, oof = comparison.results, comparison.predictions.assign(task=task)
+    nested = results.loc[results["protocol"] == NESTED]
     baseline = nested.loc[nested["model"] == "mean", "mae_mean"]
     learned = nested.loc[nested["model"] != "mean"]
     averaged = averaged_over_repeats(oof.loc[oof["model"] != "mean"], ["model", "representation"])
-    return {
+    figures = {
         f"{task}_mae_by_model": mae_bar_chart(
             learned, f"{task}: MAE by model and representation (nested CV)",
             baseline.mean() if len(baseline) else None,
@@ -112,3 +97,13 @@ def _figures(task: str, results: pd.DataFrame, oof: pd.DataFrame) -> dict:
             averaged, f"{task}: out-of-fold predictions (mean over repeats) against the target"
         ),
     }  # fmt: skip
+    return tuple({f"{name}.{fmt}": f for name, f in figures.items()} for fmt in FIGURE_FORMATS)
+
+
+def log_selection_runs(comparison, options: dict[str, Any], task: str) -> None:
+    """A nested MLflow run per representation x model of the comparison (none without an
+    active run)."""
+    from atomdl.tracking.selection import log_selection_runs as log_runs
+
+    grids = options["tasks"][task]["grids"]
+    log_runs(comparison, task, grids, options["log_models"])

@@ -1,68 +1,39 @@
-"""Where model-selection work runs: local worker processes, or a Dask cluster.
+"""Finished units of work kept in a folder, so that an interrupted (or repeated) run takes the
+units it finds there and computes only the rest.
 
-A unit of work is one outer fold of one (task, representation, model), or one paper-protocol
-run: a pure function of its arguments, so where it runs does not change its result. The driver
-(the Kedro node) submits every unit of a task at once, takes the results back in submission
-order, and alone writes MLflow.
-
-* ``processes`` (default): ``n_jobs`` local processes (joblib/loky; 1 = in this process).
-* ``dask``: a Dask cluster: ``address`` of a running scheduler (``tcp://host:8786``: start
-  ``dask scheduler`` on one machine and ``dask worker tcp://host:8786`` on each of the others,
-  each with this package installed), or, without an address, a ``LocalCluster`` of ``n_jobs``
-  single-threaded worker processes on this machine, started and closed by the run.
-
-With a ``cache`` folder every finished unit is kept on disk under a key made of its function,
-its arguments (the feature arrays by content) and the code and library versions that compute
-it; a run interrupted (or repeated) takes the units it finds there and computes only the rest.
-Changing a grid, a table or the selection code changes the keys, so nothing stale is reused.
+A unit's key is made of what it computes (``unit.key``: its function and arguments, the feature
+arrays by content) and of the code and library versions that compute it; a fine-tuned model's
+unit also of the fine-tuning code and of the release it starts from. Changing a grid, a table
+or the selection code changes the keys, so nothing stale is reused.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
-__all__ = ["BACKENDS", "UnitCache", "executor", "same_outcome"]
+__all__ = ["FINETUNING_SOURCES", "SOURCES", "UnitCache", "same_outcome"]
 
 logger = logging.getLogger(__name__)
 
-BACKENDS = ("processes", "dask")
-
-#: ``run(calls)``: the results of ``[function(*args) for function, args in calls]``, in order,
-#: as an iterator (each result as soon as it and those before it are done).
-Run = Callable[[Sequence[tuple[Callable, tuple]]], Iterator]
-
-
-@contextmanager
-def executor(backend: str = "processes", n_jobs: int = 1, address: str | None = None, cache=None):
-    """A context giving ``run(calls)`` for the backend; see the module docstring. ``cache``:
-    a folder (or a ``UnitCache``) that keeps finished units, or None."""
-    if cache is None:
-        kept = lambda run: run  # noqa: E731
-    else:
-        kept = (cache if isinstance(cache, UnitCache) else UnitCache(cache)).wrap
-    if backend == "processes":
-        yield kept(lambda calls: _local(calls, n_jobs))
-    elif backend == "dask":
-        with _dask_client(address, n_jobs) as client:
-            yield kept(lambda calls: _on_dask(client, calls))
-    else:
-        raise ValueError(f"unknown parallel backend {backend!r}; known: {list(BACKENDS)}")
+#: what computes a unit
+SOURCES = (
+    "atomdl.protocol.plan",
+    "atomdl.protocol.run",
+    "atomdl.protocol.splits",
+    "atomdl.models.search",
+    "atomdl.models.two_stage",
+)
+#: what computes a fine-tuned model's unit, besides: the encoder, fine-tuning, the releases
+FINETUNING_SOURCES = ("atomdl.models.finetuned", "atomdl.pretraining.encoder")
 
 
 class UnitCache:
     """Finished units of work kept in a folder, one file per unit (written whole, then renamed
     into place, so an interrupted write leaves no half file)."""
 
-    SOURCES = (
-        "atomdl.evaluation.model_selection",
-        "atomdl.evaluation.search",
-        "atomdl.evaluation.splits",
-        "atomdl.models.two_stage",
-    )  # what computes a unit
-    #: what computes a fine-tuned model's unit, besides: the encoder, fine-tuning, the releases
-    FINETUNING_SOURCES = ("atomdl.models.finetuned", "atomdl.pretraining.encoder")
+    SOURCES = SOURCES
+    FINETUNING_SOURCES = FINETUNING_SOURCES
 
     def __init__(self, folder):
         from pathlib import Path
@@ -71,8 +42,7 @@ class UnitCache:
 
     def key(
         self,
-        function: Callable,
-        args: tuple,
+        unit,
         digests: dict | None = None,
         version=None,
         finetuning_versions: dict | None = None,
@@ -80,16 +50,16 @@ class UnitCache:
         """The unit's name in the folder. ``digests``: array hashes to reuse between calls;
         ``version``: the code version, when already taken; ``finetuning_versions``: those of
         the fine-tuning starts taken so far (filled in as needed). Only a fine-tuned model's
-        unit (a ``finetune_<start>`` model among its arguments) depends on the fine-tuning code
-        and on its start's release, so a new release recomputes only the units that start from
-        it."""
+        unit depends on the fine-tuning code and on its start's release, so a new release
+        recomputes only the units that start from it."""
         from joblib import hash as content_hash
+
+        from atomdl.models.registry import FINETUNE_MODELS
 
         digests = {} if digests is None else digests
         version = self.code_version() if version is None else version
-        tuned = next((a for a in args if isinstance(a, str) and a.startswith("finetune_")), None)
-        if tuned is not None:
-            start = tuned.removeprefix("finetune_")
+        if unit.model in FINETUNE_MODELS:
+            start = unit.model.removeprefix("finetune_")
             versions = {} if finetuning_versions is None else finetuning_versions
             if start not in versions:
                 versions[start] = self.finetuning_version(start)
@@ -102,35 +72,34 @@ class UnitCache:
                 return digests[id(value)][1]
             return value
 
-        described = (function.__module__, function.__qualname__, [digest(a) for a in args])
-        return content_hash((described, version))
+        return content_hash((unit.key(digest), version))
 
     def wrap(self, run):
         """``run`` that takes finished units from the folder and keeps new ones there."""
 
-        def cached_run(calls):
+        def cached_run(units):
             digests: dict = {}
             # read once per run: edits made later do not count
             version, tuned = self.code_version(), {}
-            keys = [self.key(function, args, digests, version, tuned) for function, args in calls]
+            keys = [self.key(unit, digests, version, tuned) for unit in units]
             found = {i: self.folder / f"{k}.pkl" for i, k in enumerate(keys)}
             found = {i: path for i, path in found.items() if path.exists()}
-            todo = [i for i in range(len(calls)) if i not in found]
+            todo = [i for i in range(len(units)) if i not in found]
             if found:
-                logger.info("%d of %d units of work taken from %s", len(found), len(calls),
+                logger.info("%d of %d units of work taken from %s", len(found), len(units),
                             self.folder)  # fmt: skip
-            fresh = run([calls[i] for i in todo])
+            fresh = run([units[i] for i in todo])
             for i, key in enumerate(keys):
                 value = self._load(found[i]) if i in found else _MISSING
                 if value is _MISSING:
-                    value = next(fresh) if i not in found else calls[i][0](*calls[i][1])
+                    value = next(fresh) if i not in found else units[i].run()
                     self._save(key, value)
                 yield value
 
         return cached_run
 
     def carry(
-        self, calls, from_version: str, check: int = 4, seed: int = 0, dry_run: bool = False
+        self, units, from_version: str, check: int = 4, seed: int = 0, dry_run: bool = False
     ) -> dict:
         """Keep the units that code of version ``from_version`` (``code_version(sources)``)
         finished under today's keys too, so that a change of the selection code that does not
@@ -148,33 +117,31 @@ class UnitCache:
 
         digests: dict = {}
         version, tuned = self.code_version(), {}
-        now = [self.folder / f"{self.key(f, a, digests, version, tuned)}.pkl" for f, a in calls]
-        then = [self.folder / f"{self.key(f, a, digests, from_version, tuned)}.pkl"
-                for f, a in calls]  # fmt: skip
+        now = [self.folder / f"{self.key(u, digests, version, tuned)}.pkl" for u in units]
+        then = [self.folder / f"{self.key(u, digests, from_version, tuned)}.pkl" for u in units]
         current = [i for i, path in enumerate(now) if path.exists()]
-        movable = [i for i in range(len(calls)) if not now[i].exists() and then[i].exists()]
+        movable = [i for i in range(len(units)) if not now[i].exists() and then[i].exists()]
         rng = np.random.default_rng(seed)
         size = 0 if dry_run else min(check, len(movable))
         sample = sorted(rng.choice(movable, size=size, replace=False))
         for i in sample:
-            function, args = calls[i]
+            unit = units[i]
             kept = self._load(then[i])
-            if kept is _MISSING or not same_outcome(kept, function(*args)):
+            if kept is _MISSING or not same_outcome(kept, unit.run()):
                 raise ValueError(
-                    f"unit {i} ({function.__qualname__}, {[a for a in args if isinstance(a, str)]})"
-                    f" kept by the older code ({then[i].name}) differs from today's result: "
-                    f"nothing carried"
+                    f"unit {i} ({unit.function.__qualname__}, {unit.label}) kept by the older "
+                    f"code ({then[i].name}) differs from today's result: nothing carried"
                 )
-            logger.info("unit %d (%s) recomputed: the same as kept", i, function.__qualname__)
+            logger.info("unit %d (%s) recomputed: the same as kept", i, unit.label)
         for i in [] if dry_run else movable:
             part = now[i].with_suffix(f".{os.getpid()}.part")
             shutil.copyfile(then[i], part)
             os.replace(part, now[i])
         return {
-            "units": len(calls),
+            "units": len(units),
             "current": len(current),
             "carried": len(movable),
-            "absent": len(calls) - len(current) - len(movable),
+            "absent": len(units) - len(current) - len(movable),
             "checked": len(sample),
         }
 
@@ -281,75 +248,3 @@ def same_outcome(a, b, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
             same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a)
         )
     return content_hash(a) == content_hash(b)
-
-
-def _local(calls, n_jobs: int) -> Iterator:
-    if n_jobs == 1 or len(calls) < 2:
-        yield from (function(*args) for function, args in calls)
-        return
-    from joblib import Parallel, delayed, parallel_config
-
-    # Arrays are copied to the workers rather than memory-mapped: no shared-memory folders are
-    # left behind for the resource tracker to complain about.
-    with parallel_config(max_nbytes=None):
-        yield from Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(function)(*args) for function, args in calls
-        )
-
-
-@contextmanager
-def _environment_restored():
-    """A local cluster's nannies write OMP_NUM_THREADS=1 (and MKL's, OpenBLAS's, malloc's) into
-    this process's environment before they spawn their workers (distributed's
-    ``pre-spawn-environ``, which says so). Put back afterwards, or every process this one starts
-    later (a `kedro run`, torchrun) would run its numerical code on one thread."""
-    import os
-
-    import dask
-
-    names = set(dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {})
-    before = {name: os.environ.get(name) for name in names}
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-@contextmanager
-def _dask_client(address: str | None, n_jobs: int):
-    from distributed import Client, LocalCluster
-
-    if address:
-        logger.info("Model selection on the Dask cluster at %s", address)
-        with Client(address) as client:
-            yield client
-        return
-    workers = max(int(n_jobs), 1) if n_jobs != -1 else None
-    with _environment_restored(), LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, Client(cluster) as client:  # fmt: skip
-        logger.info("Model selection on a local Dask cluster of %d workers",
-                    len(client.scheduler_info()["workers"]))  # fmt: skip
-        yield client
-
-
-def _on_dask(client, calls) -> Iterator:
-    shared: dict[int, object] = {}
-
-    def scattered(value):
-        # big arrays (feature matrices) go to the cluster once, not with every unit
-        if getattr(value, "nbytes", 0) > 1_000_000:
-            if id(value) not in shared:
-                shared[id(value)] = client.scatter(value, broadcast=True)
-            return shared[id(value)]
-        return value
-
-    futures = [
-        client.submit(function, *(scattered(a) for a in args), pure=False)
-        for function, args in calls
-    ]
-    return (future.result() for future in futures)

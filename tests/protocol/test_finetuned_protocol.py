@@ -7,8 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atomdl.evaluation.model_selection import compare_representations, nested_cv, outer_folds
 from atomdl.features import AMOUNT_PREFIX, encoder_elements
+from atomdl.protocol.compare import compare_representations, nested_cv
+from atomdl.protocol.plan import Protocol
+from atomdl.protocol.splits import outer_folds
 
 ELEMENTS = encoder_elements()
 N = 40
@@ -72,7 +74,7 @@ def test_fine_tuned_rows_join_the_results_on_the_same_folds_and_are_tested_again
     comparison = compare_representations(
         tables, ["mean", "krr", "finetune_random"],
         {"krr": {"alpha": [0.1, 1.0]}, "finetune_random": QUICK},
-        reference="atom_dl", n_splits=4, n_repeats=1, paper=False,
+        Protocol(reference="atom_dl", n_splits=4, n_repeats=1, paper=False),
     )  # fmt: skip
     results = comparison.results.set_index(["representation", "model"])
     expected = {(r, m) for r in ("atom_dl", "magpie") for m in ("mean", "krr")}

@@ -6,15 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atomdl.evaluation.model_selection import (
-    compare_representations,
-    corrected_resampled_ttest,
-    make_estimator,
-    nested_cv,
-    outer_folds,
-    paper_protocol,
-    prefixed_grid,
-)
+from atomdl.models.registry import make_estimator
+from atomdl.protocol.compare import compare_representations, nested_cv, paper_protocol
+from atomdl.protocol.plan import Protocol
+from atomdl.protocol.run import prefixed_grid
+from atomdl.protocol.splits import outer_folds
+from atomdl.protocol.statistics import corrected_resampled_ttest
 
 RNG = np.random.default_rng(0)
 N = 60
@@ -185,15 +182,13 @@ def test_estimators_scale_inside_the_pipeline_and_grids_address_the_model():
 
 def test_comparing_representations_scores_each_on_the_same_folds_and_tests_against_the_reference():
     noise = _table(RNG.normal(size=(N, 3)), Y_LINEAR, order=RNG.permutation(N))
-    seen = []
     comparison = compare_representations(
         {"noise": noise, "informative": LINEAR},
         ["mean", "krr"],
         {"krr": KRR_GRID},
-        reference="informative",
-        n_repeats=2,
-        on_result=lambda representation, model, nested, paper: seen.append((representation, model)),
+        Protocol(reference="informative", n_repeats=2),
     )
+    seen = [(pair.representation, pair.model) for pair in comparison.pairs]
     assert seen == [("informative", "mean"), ("informative", "krr"), ("noise", "mean"),
                     ("noise", "krr")]  # fmt: skip
     results = comparison.results.set_index(["representation", "model", "protocol"])
@@ -211,31 +206,25 @@ def test_comparing_representations_scores_each_on_the_same_folds_and_tests_again
     assert len(table4) == N and {"krr__informative", "mean__noise"} <= set(table4.columns)
     assert comparison.markdown().startswith("Settings: nested CV: outer 5-fold x 2 repeats")
     with pytest.raises(KeyError, match="reference 'atom_dl'"):
-        compare_representations({"noise": noise}, ["mean"], {}, reference="atom_dl")
+        compare_representations({"noise": noise}, ["mean"], {}, Protocol(reference="atom_dl"))
 
 
 def test_a_nested_run_without_the_paper_protocol_is_tracked_without_its_parts(tmp_path):
-    """paper=False hands the callback no paper outcome: the nested run is still recorded, with
+    """paper=False gives each pair no paper outcome: the nested run is still recorded, with
     no paper_ metrics, no refit parameters and no refitted model."""
     import mlflow
 
-    from atomdl.evaluation.tracking import log_selection_run
+    from atomdl.tracking.selection import log_selection_runs
 
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
     mlflow.set_experiment("selection-test")
     try:
-        calls = []
-
-        def track(representation, model, nested, paper):
-            calls.append(paper)
-            labels = {"task": "toy", "representation": representation, "model": model}
-            log_selection_run(labels, KRR_GRID, nested, paper, "nested 5x1", log_model=True)
-
+        comparison = compare_representations(
+            {"a": LINEAR}, ["krr"], {"krr": KRR_GRID}, Protocol(n_repeats=1, paper=False)
+        )
+        calls = [pair.paper for pair in comparison.pairs]
         with mlflow.start_run() as parent:
-            compare_representations(
-                {"a": LINEAR}, ["krr"], {"krr": KRR_GRID}, n_repeats=1, paper=False,
-                on_result=track,
-            )  # fmt: skip
+            log_selection_runs(comparison, "toy", {"krr": KRR_GRID}, log_models=True)
         client = mlflow.MlflowClient()
         (child,) = client.search_runs(
             [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'"
@@ -257,8 +246,8 @@ def test_a_nested_run_without_the_paper_protocol_is_tracked_without_its_parts(tm
 def test_predictions_are_averaged_over_repeats_in_one_place():
     folds = outer_folds(LINEAR["material_id"], n_repeats=3)
     comparison = compare_representations({"atom_dl": LINEAR, "magpie": LINEAR.iloc[4:]},
-                                         ["mean", "krr"], {"krr": KRR_GRID}, n_repeats=3,
-                                         paper=False)  # fmt: skip
+                                         ["mean", "krr"], {"krr": KRR_GRID},
+                                         Protocol(n_repeats=3, paper=False))  # fmt: skip
     assert len(folds) == 3 * N
     predictions = comparison.predictions
     table = comparison.prediction_table().set_index("material_id")
@@ -275,7 +264,7 @@ def test_predictions_are_averaged_over_repeats_in_one_place():
 
 
 def test_chosen_parameters_read_plainly_most_chosen_first():
-    from atomdl.evaluation.tracking import chosen_params
+    from atomdl.tracking.selection import chosen_params
 
     folds = pd.Series(['{"C": 1.0, "gamma": 0.01}'] * 3 + ['{"C": 10.0, "gamma": 0.01}'] * 7)
     assert chosen_params(folds) == (

@@ -1,6 +1,5 @@
-"""MLflow records of embedding analyses (scores for the catalog to log) and of model selection
-(a nested run per task x representation x model, opened from the selection's callback); Kedro-free.
-"""
+"""MLflow records of model selection: a nested run per task x representation x model, logged
+from a finished comparison (``atomdl.protocol.reports.Comparison``); Kedro-free."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 
-__all__ = ["chosen_params", "log_selection_run"]
+__all__ = ["chosen_params", "log_refitted_model", "log_selection_run", "log_selection_runs"]
 
 
 def log_selection_run(
@@ -81,3 +80,12 @@ def log_refitted_model(estimator) -> None:
             f"scipy=={scipy.__version__}",
         ],
     )
+
+
+def log_selection_runs(comparison, task: str, grids: dict, log_models: bool = True) -> None:
+    """A nested run for each representation x model of ``comparison``, in its order: the
+    grid it was given (``grids``, by model), as ``log_selection_run`` records it."""
+    for pair in comparison.pairs:
+        labels = {"task": task, "representation": pair.representation, "model": pair.model}
+        log_selection_run(labels, grids.get(pair.model), pair.nested, pair.paper,
+                          comparison.settings, log_models)  # fmt: skip

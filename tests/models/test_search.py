@@ -11,15 +11,13 @@ import pytest
 from sklearn.model_selection import GridSearchCV, KFold
 from threadpoolctl import threadpool_limits
 
-from atomdl.evaluation.model_selection import (
-    _best_params,
-    make_estimator,
-    nested_cv,
-    outer_folds,
-    prefixed_grid,
-    regression_metrics,
-)
-from atomdl.evaluation.search import SharedSplitSearch
+from atomdl.models.registry import make_estimator
+from atomdl.models.search import SharedSplitSearch
+from atomdl.protocol.compare import nested_cv
+from atomdl.protocol.results import regression_metrics
+from atomdl.protocol.run import best_params as _best_params
+from atomdl.protocol.run import prefixed_grid
+from atomdl.protocol.splits import outer_folds
 
 RNG = np.random.default_rng(4)
 X = RNG.normal(size=(70, 12))

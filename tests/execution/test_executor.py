@@ -7,8 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atomdl.evaluation.model_selection import compare_representations
-from atomdl.evaluation.parallel import UnitCache, executor
+from atomdl.execution.cache import UnitCache
+from atomdl.execution.executor import Execution, executor
+from atomdl.protocol.compare import compare_representations
+from atomdl.protocol.plan import Protocol, Unit
 
 RNG = np.random.default_rng(5)
 N = 45
@@ -30,8 +32,9 @@ GRIDS = {
 
 
 def _compare(**where):
-    return compare_representations(TABLES, ["mean", "krr", "rf"], GRIDS, reference="atom_dl",
-                                   n_splits=5, n_repeats=2, inner_splits=3, **where)  # fmt: skip
+    protocol = Protocol(reference="atom_dl", n_splits=5, n_repeats=2, inner_splits=3)
+    return compare_representations(TABLES, ["mean", "krr", "rf"], GRIDS, protocol,
+                                   Execution(**where))  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +85,7 @@ def _square(value, weights):
 
 
 def _units(weights, values=range(6)):
-    return [(_square, (value, weights)) for value in values]
+    return [Unit(_square, (value, weights)) for value in values]
 
 
 def test_an_interrupted_run_resumes_with_the_units_it_finished(tmp_path):
@@ -131,21 +134,21 @@ def test_only_fine_tuned_units_depend_on_the_fine_tuning_code_and_their_release(
     tmp_path, monkeypatch
 ):
     cache = UnitCache(tmp_path)
-    units = [(_square, (model, np.ones(3))) for model in
+    units = [Unit(_square, (model, np.ones(3)), model=model) for model in
              ("rf", "finetune_paper", "finetune_property_aware", "finetune_random")]  # fmt: skip
-    before = [cache.key(*unit) for unit in units]
+    before = [cache.key(unit) for unit in units]
     assert len(set(before)) == 4
     real = UnitCache.finetuning_version
     remade = classmethod(lambda cls, start: "remade" if start == "property_aware" else real(start))
     monkeypatch.setattr(UnitCache, "finetuning_version", remade)
-    after = [cache.key(*unit) for unit in units]
+    after = [cache.key(unit) for unit in units]
     # a remade property-aware release recomputes only the units fine-tuned from it
     assert [a == b for a, b in zip(after, before, strict=True)] == [True, True, False, True]
     monkeypatch.setattr(UnitCache, "finetuning_version", classmethod(lambda cls, start: "new"))
-    assert [cache.key(*u) for u in units][0] == before[0]  # fine-tuning code: tuned units only
-    assert all(cache.key(*u) != b for u, b in zip(units[1:], before[1:], strict=True))
+    assert [cache.key(u) for u in units][0] == before[0]  # fine-tuning code: tuned units only
+    assert all(cache.key(u) != b for u, b in zip(units[1:], before[1:], strict=True))
     monkeypatch.setattr(UnitCache, "code_version", classmethod(lambda cls, sources=None: "edit"))
-    assert cache.key(*units[0]) != before[0]
+    assert cache.key(units[0]) != before[0]
 
 
 def _kept_by(code, tmp_path, monkeypatch, units):
@@ -201,8 +204,8 @@ def test_the_code_version_of_given_sources():
 
 
 def test_same_outcome_compares_results_exactly():
-    from atomdl.evaluation.model_selection import CVResult
-    from atomdl.evaluation.parallel import same_outcome
+    from atomdl.execution.cache import same_outcome
+    from atomdl.protocol.results import CVResult
 
     prediction = (np.array([0.5, np.nan]), {"model__alpha": 0.1})
     assert same_outcome(prediction, (np.array([0.5, np.nan]), {"model__alpha": 0.1}))

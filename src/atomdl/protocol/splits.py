@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import BaseCrossValidator, KFold
 
-__all__ = ["MATBENCH_SEED", "MatbenchFolds", "MaterialKFold"]
+__all__ = ["MATBENCH_SEED", "MatbenchFolds", "MaterialKFold", "outer_folds"]
 
 
 class MaterialKFold(BaseCrossValidator):
@@ -111,3 +111,15 @@ def _row(material_id) -> int:
         raise ValueError(
             f"Matbench folds need material ids that are dataset rows, got {material_id!r}"
         ) from None
+
+
+def outer_folds(
+    material_ids: Sequence[str], n_splits: int = 5, n_repeats: int = 10, seed: int = 0
+) -> pd.DataFrame:
+    """One row per (repeat, fold, material): which outer test fold each material falls in
+    (``MaterialKFold.assignments``, the splitter scikit-learn can use as ``cv=``).
+
+    Drawn from the sorted unique ids, so any table of the same materials, in any row order and
+    with any features, gets the same folds.
+    """
+    return MaterialKFold(n_splits, n_repeats, seed).assignments(material_ids)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from atomdl.evaluation.model_selection import corrected_resampled_ttest
+from atomdl.protocol.statistics import corrected_resampled_ttest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "paired_test.py"
 FIRST = [0.36, 0.40, 0.33, 0.38, 0.35]

@@ -6,8 +6,7 @@ import pytest
 from sklearn.dummy import DummyRegressor
 from sklearn.model_selection import cross_val_score
 
-from atomdl.evaluation.model_selection import outer_folds
-from atomdl.evaluation.splits import MatbenchFolds, MaterialKFold
+from atomdl.protocol.splits import MatbenchFolds, MaterialKFold, outer_folds
 
 IDS = np.array([f"mat-{i:03d}" for i in range(47)])
 

@@ -1,0 +1,73 @@
+"""The Dask back end of ``atomdl.execution.executor``: a client of a running scheduler or of a
+local cluster, and units submitted to it with their big arrays sent once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["dask_client", "on_dask"]
+
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def _environment_restored():
+    """A local cluster's nannies write OMP_NUM_THREADS=1 (and MKL's, OpenBLAS's, malloc's) into
+    this process's environment before they spawn their workers (distributed's
+    ``pre-spawn-environ``, which says so). Put back afterwards, or every process this one starts
+    later (a `kedro run`, torchrun) would run its numerical code on one thread."""
+    import os
+
+    import dask
+
+    names = set(dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {})
+    before = {name: os.environ.get(name) for name in names}
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def dask_client(address: str | None, n_jobs: int):
+    """A client of the scheduler at ``address``, or of a local cluster of ``n_jobs``
+    single-threaded worker processes (all cores for -1), closed afterwards."""
+    from distributed import Client, LocalCluster
+
+    if address:
+        logger.info("Model selection on the Dask cluster at %s", address)
+        with Client(address) as client:
+            yield client
+        return
+    workers = max(int(n_jobs), 1) if n_jobs != -1 else None
+    with _environment_restored(), LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster, Client(cluster) as client:  # fmt: skip
+        logger.info("Model selection on a local Dask cluster of %d workers",
+                    len(client.scheduler_info()["workers"]))  # fmt: skip
+        yield client
+
+
+def on_dask(client, units) -> Iterator:
+    """The units' results, in order, computed on the cluster."""
+    shared: dict[int, object] = {}
+
+    def scattered(value):
+        # big arrays (feature matrices) go to the cluster once, not with every unit
+        if getattr(value, "nbytes", 0) > 1_000_000:
+            if id(value) not in shared:
+                shared[id(value)] = client.scatter(value, broadcast=True)
+            return shared[id(value)]
+        return value
+
+    futures = [
+        client.submit(unit.function, *(scattered(a) for a in unit.args), pure=False)
+        for unit in units
+    ]
+    return (future.result() for future in futures)
