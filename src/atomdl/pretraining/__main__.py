@@ -99,7 +99,7 @@ def _pretrain(args, options: dict) -> None:
         pd.read_csv(args.vocabulary),
         options,
         on_epoch_end=epoch_logger(run_id) if rank == 0 else None,
-        progress=settings.progress_bar and rank == 0,
+        progress=settings.progress_bar,  # every rank: the bar's sums are a collective
         keep_checkpoint=args.keep_checkpoint,
     )
     if rank != 0:

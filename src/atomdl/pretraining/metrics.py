@@ -57,8 +57,11 @@ class EpochSums:
         ])  # fmt: skip
 
     def show(self, bar, started: float) -> None:
-        """The running means on the progress bar (the one read of the interval)."""
+        """The running means on the progress bar (the one read of the interval); every rank
+        calls it, since the sums are added over the ranks, and ``bar`` is None but on rank 0."""
         values = summed_over_ranks(self.sums).tolist()
+        if bar is None:
+            return
         rate = self.n_samples / (time.perf_counter() - started)
         bar.set_postfix(
             loss=f"{values[0] / self.n_samples + values[1] / self.n_samples:.3f}",

@@ -164,7 +164,7 @@ def train(
         report(dict(metrics))  # a new tracking run gets the whole curve
     started = time.perf_counter()
     for epoch in range(start_epoch + 1, config.epochs + 1):
-        metrics = _train_epoch(run, corpus, config, epoch, progress and run.rank == 0)
+        metrics = _train_epoch(run, corpus, config, epoch, progress)
         metrics.update(evaluate(run.model, run.validation, run.device, run.targets))
         metrics["epoch"] = epoch
         metrics["learning_rate"] = run.schedule.get_last_lr()[0]
@@ -201,7 +201,8 @@ def _train_epoch(run: _Run, corpus: Corpus, config: TrainingConfig, epoch: int, 
     batches = length_bucketed_batches(corpus, pairs, config, rng)
     sums = EpochSums(run.device, run.targets)
     started = time.perf_counter()
-    bar = _progress(batches, epoch, config.epochs, progress)
+    # every rank reads the sums at the interval (a collective), rank 0 alone shows them
+    bar = _progress(batches, epoch, config.epochs, progress and run.rank == 0)
     for step, batch in enumerate(bar):
         # every rank masks the whole global batch (same generator), then takes its share
         tokens, segments = corpus.sequences(pairs.first[batch], pairs.second[batch])
@@ -223,7 +224,7 @@ def _train_epoch(run: _Run, corpus: Corpus, config: TrainingConfig, epoch: int, 
         _optimise(run, loss, config.max_grad_norm)
         sums.add(losses, n, n_masked)
         if progress and step % _LOG_INTERVAL == 0:
-            sums.show(bar, started)
+            sums.show(bar if run.rank == 0 else None, started)
     return sums.metrics(started)
 
 
