@@ -67,8 +67,9 @@ def main(argv: list[str] | None = None) -> None:
         help="keep the finished run's checkpoint (the caller removes it once results are saved)",
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     options = read_parameters(args.conf_source, args.env, args.overrides)
+    # after Kedro's import has set up its own logging: this log goes to stderr, as it always did
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", force=True)
 
     import torch
 
