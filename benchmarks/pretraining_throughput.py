@@ -40,8 +40,9 @@ from atomdl.pretraining import (
     build_vocabulary,
     train,
 )
+from atomdl.pretraining.batches import length_bucketed_batches
+from atomdl.pretraining.devices import to_device
 from atomdl.pretraining.samples import IGNORE, mask_tokens
-from atomdl.pretraining.training import _length_bucketed_batches, _to_device
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "01_raw" / "oqmd_formulas.csv.gz"
 PAPER_EPOCHS = 80
@@ -61,7 +62,7 @@ def make_batches(corpus, batch_size, seed=0):
     rng = np.random.default_rng(seed)
     pairs = corpus.pairs(rng)
     config = TrainingConfig(batch_size=batch_size)
-    return pairs, _length_bucketed_batches(corpus, pairs, config, rng)
+    return pairs, length_bucketed_batches(corpus, pairs, config, rng)
 
 
 def atomdl_step(model, optimiser, tokens, segments, labels, pair_labels, positions, device):
@@ -110,7 +111,7 @@ class Contender:
             inputs, labels = mask_tokens(tokens, corpus.element_ids, self.rng)
             positions = np.flatnonzero(labels.ravel() != IGNORE)
             tensors = [
-                _to_device(device, a)
+                to_device(device, a)
                 for a in (inputs, segments, labels, pairs.label[batch], positions)
             ]
             self.step(self.model, self.optimiser, *tensors, device)

@@ -23,7 +23,7 @@ import pandas as pd
 import torch
 
 from atomdl.pretraining import Corpus, EncoderConfig, TrainingConfig, train
-from atomdl.pretraining.training import subsample
+from atomdl.pretraining.samples import subsample
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER_EPOCHS = 80

@@ -25,8 +25,8 @@ import mlflow
 import pandas as pd
 
 from atomdl.pretraining import Corpus, EncoderConfig, TrainingConfig, train
-from atomdl.pretraining.tracking import epoch_logger
-from atomdl.pretraining.training import subsample
+from atomdl.pretraining.samples import subsample
+from atomdl.tracking.pretraining import epoch_logger
 
 ROOT = Path(__file__).resolve().parents[1]
 PROPERTIES = [

@@ -27,6 +27,7 @@ from pydantic import (
 
 from atomdl.errors import BadParametersError
 from atomdl.models.registry import MODEL_NAMES
+from atomdl.pretraining.config import EncoderConfig, TrainingConfig, defaults
 
 __all__ = [
     "BadParametersError",
@@ -52,6 +53,9 @@ OqmdProperty = Literal[
 ]
 
 
+_ENCODER, _TRAINING = defaults(EncoderConfig), defaults(TrainingConfig)
+
+
 class _Block(BaseModel):
     # a misspelt key is an error, not ignored; a node cannot change what the next one reads
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -68,12 +72,13 @@ class Ingestion(_Block):
 
 
 class _Encoder(_Block):
-    embedding_dim: PositiveInt = 16
-    n_layers: PositiveInt = 8
-    n_heads: PositiveInt = 8
-    feedforward_dim: PositiveInt = 64
-    dropout: Fraction = 0.1
-    attention_dropout: Fraction = 0.0
+    # defaults: atomdl.pretraining.config.EncoderConfig's (one place for each)
+    embedding_dim: PositiveInt = _ENCODER["embedding_dim"]
+    n_layers: PositiveInt = _ENCODER["n_layers"]
+    n_heads: PositiveInt = _ENCODER["n_heads"]
+    feedforward_dim: PositiveInt = _ENCODER["feedforward_dim"]
+    dropout: Fraction = _ENCODER["dropout"]
+    attention_dropout: Fraction = _ENCODER["attention_dropout"]
 
     @model_validator(mode="after")
     def _heads_divide_width(self):
@@ -85,19 +90,20 @@ class _Encoder(_Block):
 
 
 class _Training(_Block):
-    epochs: PositiveInt = 80
-    batch_size: PositiveInt = 256
-    learning_rate: PositiveFloat = 1e-3
-    weight_decay: NonNegativeFloat = 0.01
-    warmup_fraction: Annotated[float, Field(ge=0.0, le=1.0)] = 0.05
-    max_grad_norm: PositiveFloat = 1.0
-    validation_fraction: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.02
-    bucket_batches: PositiveInt = 50
-    seed: NonNegativeInt = 0
-    device: Annotated[str, Field(pattern=r"^(auto|cpu|cuda(:\d+)?)$")] = "auto"
-    compile: bool = False
+    # defaults: atomdl.pretraining.config.TrainingConfig's (one place for each)
+    epochs: PositiveInt = _TRAINING["epochs"]
+    batch_size: PositiveInt = _TRAINING["batch_size"]
+    learning_rate: PositiveFloat = _TRAINING["learning_rate"]
+    weight_decay: NonNegativeFloat = _TRAINING["weight_decay"]
+    warmup_fraction: Annotated[float, Field(ge=0.0, le=1.0)] = _TRAINING["warmup_fraction"]
+    max_grad_norm: PositiveFloat = _TRAINING["max_grad_norm"]
+    validation_fraction: Annotated[float, Field(gt=0.0, lt=1.0)] = _TRAINING["validation_fraction"]
+    bucket_batches: PositiveInt = _TRAINING["bucket_batches"]
+    seed: NonNegativeInt = _TRAINING["seed"]
+    device: Annotated[str, Field(pattern=r"^(auto|cpu|cuda(:\d+)?)$")] = _TRAINING["device"]
+    compile: bool = _TRAINING["compile"]
     # property-aware pretraining (docs/pretraining.md): loss weight per OQMD property
-    property_weights: dict[OqmdProperty, NonNegativeFloat] = {}
+    property_weights: dict[OqmdProperty, NonNegativeFloat] = _TRAINING["property_weights"]
 
 
 class _Distributed(_Block):

@@ -31,11 +31,24 @@ def inputs(oqmd_slice, vocabulary, tmp_path_factory):
 
 
 def _parameters(folder, property_weights=None, **extra) -> str:
-    path = folder / "parameters.json"
+    """A conf folder (as ``kedro run`` reads one) holding these pretraining parameters."""
+    conf = folder / "conf"
+    (conf / "base").mkdir(parents=True, exist_ok=True)
+    (conf / "local").mkdir(exist_ok=True)
     training = {**TRAINING, "property_weights": property_weights or {}}
-    path.write_text(json.dumps({"pretraining": {"encoder": ENCODER, "training": training,
-                                                "max_formulas": None, **extra}}))  # fmt: skip
-    return str(path)
+    (conf / "base" / "parameters_pretraining.yml").write_text(
+        json.dumps(
+            {
+                "pretraining": {
+                    "encoder": ENCODER,
+                    "training": training,
+                    "max_formulas": None,
+                    **extra,
+                }
+            }
+        )  # fmt: skip
+    )
+    return str(conf)
 
 
 def _torchrun(inputs_folder, output, parameters, processes=2):
@@ -45,7 +58,7 @@ def _torchrun(inputs_folder, output, parameters, processes=2):
         f"--nproc_per_node={processes}", "-m", "atomdl.pretraining",
         "--compositions", str(inputs_folder / "compositions.parquet"),
         "--vocabulary", str(inputs_folder / "vocabulary.csv"),
-        "--output", str(output), "--params", parameters,
+        "--output", str(output), "--conf-source", parameters,
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -5,7 +5,7 @@ import torch
 from torch.nn import functional as F
 
 from atomdl.pretraining import AtomEncoder, EncoderConfig
-from atomdl.pretraining.encoder import _dropout, _key_mask
+from atomdl.pretraining.model import _dropout, _key_mask
 
 
 def _batch(vocabulary_size, batch=6, length=9, seed=0):

@@ -10,10 +10,11 @@ from atomdl.pretraining import (
     EncoderConfig,
     TrainingConfig,
     load_encoder,
+    predict_properties,
     train,
 )
+from atomdl.pretraining.losses import Batch, PropertyTargets, batch_losses
 from atomdl.pretraining.samples import MASK
-from atomdl.pretraining.training import _losses, _PropertyTargets
 
 PROPERTIES = ["formation_enthalpy_ev_per_atom", "band_gap_ev", "volume_per_atom_a3"]
 TINY = {"n_layers": 2, "n_heads": 8, "feedforward_dim": 32, "dropout": 0.0}
@@ -54,9 +55,9 @@ def test_a_property_missing_everywhere_leaves_the_loss_unchanged(property_corpus
     formulas = np.arange(len(property_corpus))
     two = TrainingConfig(property_weights=dict.fromkeys(PROPERTIES[:2], 1.0))
     three = TrainingConfig(property_weights=dict.fromkeys(PROPERTIES, 1.0))
-    targets_three = _PropertyTargets.of(property_corpus, three, formulas)
+    targets_three = PropertyTargets.of(property_corpus, three, formulas)
     targets_three.standardised[:, 2] = np.nan  # the third property: missing for every formula
-    targets_two = _PropertyTargets.of(_with(property_corpus, PROPERTIES[:2]), two, formulas)
+    targets_two = PropertyTargets.of(_with(property_corpus, PROPERTIES[:2]), two, formulas)
 
     torch.manual_seed(0)
     model_three = AtomEncoder(EncoderConfig(len(vocabulary), properties=PROPERTIES, **TINY))
@@ -68,12 +69,12 @@ def test_a_property_missing_everywhere_leaves_the_loss_unchanged(property_corpus
 
     args, batch_three = _batch(property_corpus, targets_three)
     _, batch_two = _batch(_with(property_corpus, PROPERTIES[:2]), targets_two)
-    three_terms = _losses(model_three, torch.device("cpu"), *args, batch_three)
-    two_terms = _losses(model_two, torch.device("cpu"), *args, batch_two)
-    torch.testing.assert_close(three_terms[3][0], two_terms[3][0])
-    assert three_terms[3][0].item() > 0
-    assert three_terms[3][2][2] == 0  # no target of the third property was counted
-    three_terms[3][0].backward()
+    three_terms = batch_losses(model_three, torch.device("cpu"), Batch(*args), batch_three)
+    two_terms = batch_losses(model_two, torch.device("cpu"), Batch(*args), batch_two)
+    torch.testing.assert_close(three_terms.properties.loss, two_terms.properties.loss)
+    assert three_terms.properties.loss.item() > 0
+    assert three_terms.properties.present[2] == 0  # no target of the third property was counted
+    three_terms.properties.loss.backward()
     assert torch.count_nonzero(model_three.property_head.weight.grad[2]) == 0
     assert torch.count_nonzero(model_three.property_head.weight.grad[:2]) > 0
 
@@ -112,9 +113,9 @@ def test_property_aware_training_learns_the_properties_and_stores_its_heads(
 
     path.write_bytes(pickle.dumps(model))
     loaded = load_encoder(path)
-    predicted = loaded.predict_properties(["NaCl", "Fe2O3"])
+    predicted = predict_properties(loaded, ["NaCl", "Fe2O3"])
     assert list(predicted.columns) == PROPERTIES and list(predicted.index) == ["NaCl", "Fe2O3"]
-    assert predicted.equals(model.predict_properties(["NaCl", "Fe2O3"]))
+    assert predicted.equals(predict_properties(model, ["NaCl", "Fe2O3"]))
     assert ((predicted["volume_per_atom_a3"] > 3) & (predicted["volume_per_atom_a3"] < 80)).all()
     # one position per element, weighted by its count, reads as the written-out formula does
     index = {token: i for i, token in enumerate(loaded.tokens)}
@@ -127,7 +128,7 @@ def test_property_aware_training_learns_the_properties_and_stores_its_heads(
     np.testing.assert_allclose(predicted.loc["Fe2O3"].to_numpy(), physical, rtol=1e-5, atol=1e-5)
     assert loaded.element_vectors().shape == (len(vocabulary) - 5, 16)
     with pytest.raises(ValueError, match="Xx is not in the encoder's vocabulary|unknown element"):
-        loaded.predict_properties(["Xx2O"])
+        predict_properties(loaded, ["Xx2O"])
 
 
 def test_the_paper_encoder_has_no_property_heads(vocabulary):
@@ -137,7 +138,7 @@ def test_the_paper_encoder_has_no_property_heads(vocabulary):
     with pytest.raises(ValueError, match="no property heads"):
         model(tokens, torch.zeros_like(tokens), formula_pools=torch.ones(1, 1, 5) / 5)
     with pytest.raises(ValueError, match="no trained property heads"):
-        model.predict_properties(["NaCl"])
+        predict_properties(model, ["NaCl"])
 
 
 def test_property_settings_must_match_the_corpus(oqmd_slice, vocabulary, corpus):

@@ -4,7 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atomdl.pretraining import element_vectors, release_info, released_encoder, released_vectors
+from atomdl.pretraining import (
+    element_vectors,
+    predict_properties,
+    release_info,
+    released_encoder,
+    released_vectors,
+)
 from atomdl.pretraining.release import RELEASES, _file
 
 PROPERTIES = (
@@ -49,7 +55,7 @@ def test_the_releases_are_two_different_trainings():
 def test_the_property_aware_release_predicts_dft_properties_in_their_units():
     encoder = released_encoder("property_aware")
     assert encoder.config.properties == PROPERTIES
-    predicted = encoder.predict_properties(["NaCl", "LiF", "MgO", "Si", "GaAs", "Cu", "Fe2O3"])
+    predicted = predict_properties(encoder, ["NaCl", "LiF", "MgO", "Si", "GaAs", "Cu", "Fe2O3"])
     assert predicted.shape == (7, 4) and np.isfinite(predicted.to_numpy()).all()
     # ionic insulators above semiconductors and a metal: the heads learned the order of OQMD's
     # gaps, not their size (NaCl 0.99 eV against a PBE gap near 5; most corpus gaps are 0)

@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 from atomdl.pretraining import AtomEncoder, EncoderConfig, TrainingConfig, train
-from atomdl.pretraining.tracking import epoch_logger, pretraining_record
 from atomdl.tracking.mlflow_io import log_record
+from atomdl.tracking.pretraining import epoch_logger, pretraining_record
 
 
 @pytest.fixture

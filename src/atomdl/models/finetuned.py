@@ -37,7 +37,8 @@ from sklearn.utils.validation import check_is_fitted, check_non_negative, valida
 from torch import nn
 from torch.nn import functional as F
 
-from atomdl.pretraining.encoder import AtomEncoder, EncoderConfig, load_encoder
+from atomdl.pretraining.config import EncoderConfig
+from atomdl.pretraining.model import AtomEncoder, load_encoder
 from atomdl.pretraining.release import RELEASES
 
 __all__ = ["STARTS", "EncoderRegressor", "start_encoder"]

@@ -1,4 +1,5 @@
-"""Tokenizer/vocabulary, sample building and masking, the encoder and its training loop.
+"""The atom encoder and its pretraining: vocabulary and tokenizer, samples and masking, the
+model, its losses, the training loop, and the one entry point of a run (:mod:`.run`).
 
 The torch-based parts are imported on first use, so that importing the vocabulary (as every
 ``kedro`` command does) does not pay for torch.
@@ -12,11 +13,15 @@ __all__ = [
     "Corpus",
     "EncoderConfig",
     "NonFiniteLossError",
+    "Pretrained",
+    "Tokenizer",
     "TrainingConfig",
     "build_vocabulary",
     "element_vectors",
     "encoder_artefact",
     "load_encoder",
+    "predict_properties",
+    "pretrain",
     "release_info",
     "released_encoder",
     "released_vectors",
@@ -24,15 +29,19 @@ __all__ = [
 ]
 
 _LAZY = {
-    "AtomEncoder": "encoder",
-    "EncoderConfig": "encoder",
-    "element_vectors": "encoder",
-    "encoder_artefact": "encoder",
-    "load_encoder": "encoder",
+    "AtomEncoder": "model",
+    "EncoderConfig": "config",
+    "TrainingConfig": "config",
+    "Tokenizer": "tokenizer",
+    "element_vectors": "predict",
+    "predict_properties": "predict",
+    "encoder_artefact": "model",
+    "load_encoder": "model",
     "Corpus": "samples",
-    "NonFiniteLossError": "training",
-    "TrainingConfig": "training",
-    "train": "training",
+    "NonFiniteLossError": "losses",
+    "train": "trainer",
+    "Pretrained": "run",
+    "pretrain": "run",
     "release_info": "release",
     "released_encoder": "release",
     "released_vectors": "release",

@@ -1,20 +1,23 @@
 """Pretrain the atom encoder from the command line, in one process or data-parallel.
 
-    python -m atomdl.pretraining --compositions C --vocabulary V --output DIR [--params P ...]
+    python -m atomdl.pretraining --compositions C --vocabulary V --output DIR \\
+        [--conf-source conf] [--env ENV] [--params KEY=VALUE ...]
     torchrun --nproc_per_node=2 -m atomdl.pretraining ...              # DDP on one machine
     torchrun --nnodes=2 --nproc_per_node=8 --rdzv-backend=c10d \\
         --rdzv-endpoint=HOST:29400 -m atomdl.pretraining ...           # on several machines
 
 ``C``: the parsed corpus (``data/03_primary/oqmd_compositions.parquet``, from the ingestion
-pipeline); ``V``: its token vocabulary (``data/05_model_input/token_vocabulary.csv``). ``P``: the
-project's parameter files, merged in order (``conf/base/parameters_pretraining.yml``, then e.g.
-``conf/cpu/parameters_pretraining.yml``); ``--set pretraining.training.epochs=3`` overrides one
-key. Under torchrun (WORLD_SIZE > 1) the processes join a process group (NCCL on GPUs, gloo on
-CPU) and train one model together; ``pretraining.training.batch_size`` is the global batch.
-Rank 0 alone writes the checkpoints and, into DIR, ``atom_encoder.pkl`` (the encoder's stored
-form), ``atom_dl_vectors.csv``, ``history.csv`` and ``record.json``; with ``MLFLOW_RUN_ID`` set,
-rank 0 also logs the per-epoch metrics into that MLflow run. The Kedro node does all this for
-``kedro run --pipelines pretraining`` when ``pretraining.distributed.nproc_per_node`` > 1.
+pipeline); ``V``: its token vocabulary (``data/05_model_input/token_vocabulary.csv``). The
+parameters are the project's, read as ``kedro run --env ENV`` reads them (Kedro's
+OmegaConfigLoader over ``conf/base`` and ``conf/ENV``); ``--params
+pretraining.training.epochs=3`` overrides one key. Under torchrun (WORLD_SIZE > 1) the processes
+join a process group (NCCL on GPUs, gloo on CPU) and train one model together;
+``pretraining.training.batch_size`` is the global batch. Rank 0 alone writes the checkpoints
+and, into DIR, ``atom_encoder.pkl`` (the encoder's stored form), ``atom_dl_vectors.csv``,
+``history.csv`` and ``record.json``; with ``MLFLOW_RUN_ID`` set, rank 0 also logs the per-epoch
+metrics into that MLflow run. The Kedro node does all this for ``kedro run --pipelines
+pretraining`` when ``pretraining.distributed.nproc_per_node`` > 1. Training itself is
+:func:`atomdl.pretraining.run.pretrain`, which the node calls too.
 """
 
 from __future__ import annotations
@@ -30,16 +33,23 @@ from pathlib import Path
 OUTPUTS = ("atom_encoder.pkl", "atom_dl_vectors.csv", "history.csv", "record.json")
 
 
-def read_parameters(files: list[str], overrides: list[str]) -> dict:
-    """The ``pretraining`` block of the parameter files (later files override earlier keys)."""
+def read_parameters(conf_source: str | Path, env: str | None, overrides: list[str]) -> dict:
+    """The ``pretraining`` parameters as Kedro's config loader reads them for ``env``, with
+    ``KEY=VALUE`` overrides (dotted keys), validated as the pipeline validates them."""
+    from kedro.config import OmegaConfigLoader
     from omegaconf import OmegaConf
 
-    merged = OmegaConf.merge(
-        *(OmegaConf.load(f) for f in files), OmegaConf.from_dotlist(list(overrides))
+    from atomdl.parameters import validate_parameters
+    from atomdl.settings import CONFIG_LOADER_ARGS
+
+    runtime = OmegaConf.to_container(OmegaConf.from_dotlist(list(overrides)))
+    loader = OmegaConfigLoader(
+        conf_source=str(conf_source), env=env, runtime_params=runtime, **CONFIG_LOADER_ARGS
     )
-    parameters = OmegaConf.to_container(merged, resolve=True)
+    parameters = OmegaConf.to_container(OmegaConf.merge(loader["parameters"], runtime))
     if "pretraining" not in parameters:
-        raise SystemExit(f"no 'pretraining' block in {files or 'the parameters given'}")
+        raise SystemExit(f"no 'pretraining' parameters in {conf_source} (env {env})")
+    validate_parameters({"pretraining": parameters["pretraining"]})
     return parameters["pretraining"]
 
 
@@ -48,16 +58,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--compositions", required=True, type=Path)
     parser.add_argument("--vocabulary", required=True, type=Path)
     parser.add_argument("--output", required=True, type=Path)
-    parser.add_argument("--params", nargs="*", default=[], help="parameter files, in order")
-    parser.add_argument("--set", nargs="*", default=[], dest="overrides", help="key=value")
+    parser.add_argument("--conf-source", default="conf", help="the project's conf folder")
+    parser.add_argument("--env", default=None, help="configuration environment (kedro --env)")
+    parser.add_argument("--params", nargs="*", default=[], dest="overrides", help="KEY=VALUE")
     parser.add_argument(
         "--keep-checkpoint",
         action="store_true",
         help="keep the finished run's checkpoint (the caller removes it once results are saved)",
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    options = read_parameters(args.params, args.overrides)
+    options = read_parameters(args.conf_source, args.env, args.overrides)
+    # after Kedro's import has set up its own logging: this log goes to stderr, as it always did
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", force=True)
 
     import torch
 
@@ -74,39 +86,32 @@ def main(argv: list[str] | None = None) -> None:
 
 def _pretrain(args, options: dict) -> None:
     import pandas as pd
-    import torch
 
-    from atomdl.pretraining import Corpus, EncoderConfig, TrainingConfig, train
-    from atomdl.pretraining.tracking import epoch_logger, pretraining_record
-    from atomdl.pretraining.training import subsample
+    from atomdl.parameters import Pretraining
+    from atomdl.pretraining.devices import world
+    from atomdl.pretraining.run import pretrain
+    from atomdl.tracking.pretraining import epoch_logger
 
-    rank = torch.distributed.get_rank() if torch.distributed.is_initialized() else 0
-    compositions = pd.read_parquet(args.compositions)
-    vocabulary = pd.read_csv(args.vocabulary)
-    config = TrainingConfig(**options.get("training", {}))
-    compositions = subsample(compositions, options.get("max_formulas"), config.seed)
-    corpus = Corpus.from_compositions(
-        compositions, vocabulary, properties=list(config.property_weights)
-    )
+    settings = Pretraining.model_validate(options)
+    rank = world()[1]
     run_id = os.environ.get("MLFLOW_RUN_ID")  # the Kedro run's, when the node launched us
-    result = train(
-        corpus,
-        EncoderConfig(vocabulary_size=len(vocabulary), **options.get("encoder", {})),
-        config,
-        checkpoint_dir=options.get("checkpoint_dir"),
+    result = pretrain(
+        pd.read_parquet(args.compositions),
+        pd.read_csv(args.vocabulary),
+        options,
         on_epoch_end=epoch_logger(run_id) if rank == 0 else None,
-        progress=bool(options.get("progress_bar", False)) and rank == 0,
+        progress=settings.progress_bar,  # every rank: the bar's sums are a collective
         keep_checkpoint=args.keep_checkpoint,
     )
     if rank != 0:
         return
     args.output.mkdir(parents=True, exist_ok=True)
     with open(args.output / "atom_encoder.pkl", "wb") as handle:
-        pickle.dump(result.model, handle)
-    result.model.element_vectors().to_csv(args.output / "atom_dl_vectors.csv")
+        pickle.dump(result.encoder, handle)
+    result.encoder.element_vectors().to_csv(args.output / "atom_dl_vectors.csv")
     result.history.to_csv(args.output / "history.csv", index=False)
-    record = pretraining_record(result, corpus.sha256(), len(corpus))
-    (args.output / "record.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+    text = json.dumps(result.record, indent=2, default=str) + "\n"
+    (args.output / "record.json").write_text(text)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
 """Start data-parallel pretraining on this machine from Python: ``torchrun`` runs
-``python -m atomdl.pretraining`` in N processes, and the results come back as objects."""
+``python -m atomdl.pretraining`` in N processes, and the results come back as objects.
+
+The workers read the caller's parameters as every run reads them, through Kedro's config
+loader: they are written as a one-file conf folder."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 __all__ = ["train_distributed"]
 
@@ -37,13 +41,18 @@ def train_distributed(
         compositions.to_parquet(folder / "compositions.parquet")
         vocabulary.to_csv(folder / "vocabulary.csv", index=False)
         parameters = {**options, "max_formulas": None, "progress_bar": False}
-        (folder / "parameters.json").write_text(json.dumps({"pretraining": parameters}))
+        conf = folder / "conf"
+        (conf / "base").mkdir(parents=True)
+        (conf / "local").mkdir()
+        (conf / "base" / "parameters_pretraining.yml").write_text(
+            yaml.safe_dump({"pretraining": parameters}, sort_keys=False)
+        )
         command = [
             sys.executable, "-m", "torch.distributed.run", "--standalone",
             f"--nproc_per_node={int(nproc_per_node)}", "-m", "atomdl.pretraining",
             "--compositions", str(folder / "compositions.parquet"),
             "--vocabulary", str(folder / "vocabulary.csv"),
-            "--output", str(folder / "out"), "--params", str(folder / "parameters.json"),
+            "--output", str(folder / "out"), "--conf-source", str(conf),
             *(["--keep-checkpoint"] if keep_checkpoint else []),
         ]  # fmt: skip
         logger.info("Starting %d training processes: %s", nproc_per_node, " ".join(command))

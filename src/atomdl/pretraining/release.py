@@ -46,7 +46,7 @@ def released_vectors(release: str = "paper") -> pd.DataFrame:
 
 def released_encoder(release: str = "paper"):
     """The released encoder (eval mode), which knows its tokens: ``.element_vectors()``."""
-    from atomdl.pretraining.encoder import load_encoder
+    from atomdl.pretraining.model import load_encoder
 
     with resources.as_file(_file("atom_encoder.pkl", release)) as path:
         return load_encoder(path)

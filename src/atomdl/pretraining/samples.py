@@ -23,7 +23,7 @@ import pandas as pd
 
 from atomdl.pretraining.vocabulary import SPECIAL_TOKENS
 
-__all__ = ["MASK_PROBABILITY", "Corpus", "PairedSamples", "mask_tokens"]
+__all__ = ["MASK_PROBABILITY", "Corpus", "PairedSamples", "mask_tokens", "subsample"]
 
 PAD, UNK, CLS, SEP, MASK = range(len(SPECIAL_TOKENS))
 IGNORE = -100  # label of positions that are not predicted (torch's cross-entropy default)
@@ -59,6 +59,12 @@ class Corpus:
         #: the vocabulary in id order, which an encoder trained on this corpus keeps
         self.vocabulary_tokens = ordered["token"].astype(str).tolist()
         self.element_ids = vocabulary.loc[vocabulary["kind"] == "element", "token_id"].to_numpy()
+        self._write_out(elements, amounts, vocabulary)
+        self._index_classes(class_keys)
+        self._set_properties(properties)
+
+    def _write_out(self, elements, amounts, vocabulary: pd.DataFrame) -> None:
+        """Every formula atom by atom (``tokens``), with its offset and length."""
         n_elements = np.fromiter((len(e) for e in elements), dtype=np.int64, count=len(elements))
         flat_elements = pd.Series(
             np.concatenate([np.asarray(e, dtype=object) for e in elements])
@@ -84,6 +90,9 @@ class Corpus:
         atoms_before = np.concatenate(([0], np.cumsum(counts)))
         self.offsets = atoms_before[term_offsets]
         self.lengths = np.diff(self.offsets)
+
+    def _index_classes(self, class_keys) -> None:
+        """Class ids, and each formula's rank in its class (for drawing same-class partners)."""
         classes, self.class_of = np.unique(
             np.asarray(class_keys, dtype=object).astype(str), return_inverse=True
         )
@@ -98,6 +107,8 @@ class Corpus:
             np.arange(len(self.class_of)) - self._class_start[self.class_of[self._by_class]]
         )
         self._rank_in_class = rank
+
+    def _set_properties(self, properties: pd.DataFrame | None) -> None:
         #: names of the property columns, and the values (formulas x properties, NaN: missing)
         self.property_names: tuple[str, ...] = ()
         self.properties = np.empty((len(self), 0))
@@ -244,3 +255,12 @@ def mask_tokens(
     randomised = chosen & (action >= MASK_SPLIT[0]) & (action < MASK_SPLIT[0] + MASK_SPLIT[1])
     inputs[randomised] = rng.choice(element_ids, size=int(randomised.sum()))
     return inputs, labels
+
+
+def subsample(compositions: pd.DataFrame, limit: int | None, seed: int) -> pd.DataFrame:
+    """The whole corpus, or a seeded random subset of ``limit`` formulas in corpus order."""
+    if limit is None or limit >= len(compositions):
+        return compositions
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(len(compositions), size=int(limit), replace=False))
+    return compositions.iloc[rows].reset_index(drop=True)

@@ -7,14 +7,17 @@ from typing import Any
 
 import pandas as pd
 
+from atomdl.parameters import Pretraining
+
 logger = logging.getLogger(__name__)
 
 
 def select_training_formulas(compositions: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
     """The whole corpus, or a seeded random subset of ``max_formulas`` (CPU-sized runs)."""
-    from atomdl.pretraining.training import subsample
+    settings = Pretraining.model_validate(options)
+    from atomdl.pretraining.samples import subsample
 
-    selected = subsample(compositions, options.get("max_formulas"), options["training"]["seed"])
+    selected = subsample(compositions, settings.max_formulas, settings.training.seed)
     if len(selected) < len(compositions):
         logger.info("Pretraining on %d of %d formulas (max_formulas)", len(selected),
                     len(compositions))  # fmt: skip
@@ -27,41 +30,24 @@ def pretrain_encoder(
     """Train the encoder; returns it (for the catalog and for MLflow), the training history and
     the run's record (data hash, device, versions, time).
 
-    Per-epoch metrics go to the MLflow run as training goes (a callback). With
-    ``distributed.nproc_per_node`` > 1 (``auto``: one per local GPU), that many processes train
-    it together (torchrun, DDP). The finished run's checkpoint is kept (its path is the record's
-    ``checkpoint`` tag) until the Kedro run has saved everything (``atomdl.hooks``).
+    Per-epoch metrics go to the MLflow run as training goes. With ``distributed.nproc_per_node``
+    > 1 (``auto``: one per local GPU), that many processes train it together (torchrun, DDP).
+    The finished run's checkpoint is kept (its path is the record's ``checkpoint`` tag) until
+    the Kedro run has saved everything (``atomdl.hooks``).
     """
-    processes = _processes(options.get("distributed", {}).get("nproc_per_node", 1))
-    if processes > 1:
-        from atomdl.pretraining.launch import train_distributed
-        from atomdl.pretraining.tracking import worker_environment
+    settings = Pretraining.model_validate(options)
+    from atomdl.pretraining.run import pretrain_here
 
-        model, history, record = train_distributed(
-            compositions, vocabulary, options, processes, worker_environment(), keep_checkpoint=True
-        )
-        _log_summary(history, record["tags"]["device"], record["metrics"]["training_seconds"])
-        return model, model, history, record
-
-    from atomdl.pretraining import Corpus, EncoderConfig, TrainingConfig, train
-    from atomdl.pretraining.tracking import epoch_logger, pretraining_record
-
-    config = TrainingConfig(**options["training"])
-    corpus = Corpus.from_compositions(
-        compositions, vocabulary, properties=list(config.property_weights)
-    )
-    result = train(
-        corpus,
-        EncoderConfig(vocabulary_size=len(vocabulary), **options["encoder"]),
-        config,
-        checkpoint_dir=options.get("checkpoint_dir"),
-        on_epoch_end=epoch_logger(),
-        progress=options.get("progress_bar", True),
+    result = pretrain_here(
+        compositions,
+        vocabulary,
+        options,  # as the catalog gives it: the settings' fingerprint is of these values
+        processes=_processes(settings.distributed.nproc_per_node),
+        progress=settings.progress_bar,
         keep_checkpoint=True,
     )
     _log_summary(result.history, result.device, result.seconds)
-    record = pretraining_record(result, corpus.sha256(), len(corpus))
-    return result.model, result.model, result.history, record
+    return result.encoder, result.encoder, result.history, result.record
 
 
 def _processes(setting) -> int:

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 import atomdl
-from atomdl.pretraining.training import TrainingResult
+from atomdl.pretraining.trainer import TrainingResult
 
 __all__ = ["epoch_logger", "pretraining_record", "worker_environment"]
 
