@@ -23,7 +23,7 @@ def require_shared(path: Path, what: str) -> Path:
         return path
     message = (
         f"{what}: not found at {path}; put ../shared beside the clone or set ATOMDL_SHARED_DATA "
-        "(README, 'Tests')"
+        "(CONTRIBUTING.md, 'Test data from ../shared')"
     )
     if os.environ.get("CI"):
         pytest.fail(f"{message}; CI must have it")

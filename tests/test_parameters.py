@@ -120,32 +120,44 @@ def test_a_run_with_bad_parameters_stops_before_loading_data_or_opening_a_run(ma
     assert not (project / "mlflow.db").exists()
 
 
-def test_nodes_get_their_parameters_as_the_validated_models_with_defaults_filled_in():
+def test_the_validated_models_fill_in_defaults_and_cannot_be_changed():
     from kedro.config import OmegaConfigLoader
 
-    from atomdl.parameters import ModelSelection, node_parameters, parameter_models
+    from atomdl.parameters import ModelSelection, parameter_models
     from atomdl.settings import CONFIG_LOADER_ARGS
 
     loader = OmegaConfigLoader(str(PROJECT_ROOT / "conf"), env="cpu", **CONFIG_LOADER_ARGS)
     params = loader["parameters"]
-    models = parameter_models(params)
-    inputs = {
-        "params:model_selection": params["model_selection"],
-        "params:ingestion.oqmd": params["ingestion"]["oqmd"],
-        "params:model_selection.tasks.janus": params["model_selection"]["tasks"]["janus"],
-        "params:not_a_block": {"x": 1},
-        "primary_expt_gap_compositions": object(),
-    }
-    given = node_parameters(inputs, models)
-    assert set(given) == {
-        "params:model_selection", "params:ingestion.oqmd", "params:model_selection.tasks.janus"
-    }  # fmt: skip
-    options = given["params:model_selection"]
+    options = parameter_models(params)["model_selection"]
     assert isinstance(options, ModelSelection)
     assert options.inner_splits == params["model_selection"]["inner_splits"]
     assert options.parallel.backend == params["model_selection"].get("parallel", {}).get(
         "backend", "processes"
     )  # a default the YAML may leave out, filled in by the model
-    assert given["params:model_selection.tasks.janus"] is options.tasks["janus"]
     with pytest.raises(ValueError, match="frozen"):
         options.inner_splits = 3  # a node cannot change what the next one reads
+
+
+def test_no_node_annotates_a_parameter_input_with_its_model():
+    """Kedro builds a pydantic-annotated parameter input into the model before the hooks see
+    it, and kedro-mlflow then logs the model's repr as one param instead of the flat keys. Nodes
+    take the plain dict and validate it on their first line."""
+    import inspect
+    import typing
+
+    from pydantic import BaseModel
+
+    from atomdl.pipeline_registry import register_pipelines
+
+    checked = 0
+    for node in register_pipelines()["__default__"].nodes:
+        hints = typing.get_type_hints(node.func)
+        names = list(inspect.signature(node.func).parameters)
+        for name, dataset in zip(names, node.inputs, strict=False):
+            if isinstance(dataset, str) and dataset.startswith("params:"):
+                checked += 1
+                hint = hints.get(name)
+                assert not (inspect.isclass(hint) and issubclass(hint, BaseModel)), (
+                    f"{node.name}: {name} is annotated {hint.__name__}"
+                )
+    assert checked >= 10

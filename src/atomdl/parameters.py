@@ -3,9 +3,11 @@
 ``validate_parameters(params)`` checks every block it knows before any data is loaded or any
 MLflow run is opened (``atomdl.hooks``), and raises :class:`BadParametersError` with one line per
 problem, naming the parameter, its value and what is allowed. ``parameter_models`` returns the
-validated blocks, and ``node_parameters`` gives a node its ``params:<block>`` (or
-``params:<block>.<key>``) inputs as those models, defaults filled in, so that a node reads
-``options.inner_splits`` and no default is restated with ``.get(key, default)``.
+validated blocks. A node takes its ``params:<block>`` input as the plain dict and builds the
+block's model on its first line (``Source.model_validate(options)``), defaults filled in, so it
+reads ``options.inner_splits`` and no default is restated with ``.get(key, default)``. The dict,
+not a model-annotated argument: Kedro would build the model before the hooks run, and
+kedro-mlflow would then log the model's repr instead of the flat parameter keys.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ __all__ = [
     "EXTRA_RELEASES",
     "MODEL_NAMES",
     "PUBLISHED_NAMES",
-    "node_parameters",
     "parameter_models",
     "validate_parameters",
 ]
@@ -273,23 +274,6 @@ def parameter_models(params: dict[str, Any]) -> dict[str, _Block]:
 def validate_parameters(params: dict[str, Any]) -> None:
     """Check every known block of ``params``; raise BadParametersError listing each problem."""
     parameter_models(params)
-
-
-def node_parameters(inputs: dict[str, Any], models: dict[str, _Block]) -> dict[str, Any]:
-    """The ``params:`` inputs of a node that name a validated block (or a key inside one),
-    replaced by the model (or the model's value there); other inputs are left out."""
-    replaced = {}
-    for name in inputs:
-        if not name.startswith("params:"):
-            continue
-        block, *keys = name.removeprefix("params:").split(".")
-        if block not in models:
-            continue
-        value = models[block]
-        for key in keys:
-            value = value[key] if isinstance(value, dict) else getattr(value, key)
-        replaced[name] = value
-    return replaced
 
 
 def _line(block: str, error: dict) -> str:

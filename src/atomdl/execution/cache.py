@@ -21,11 +21,17 @@ SOURCES = (
     "atomdl.protocol.plan",
     "atomdl.protocol.run",
     "atomdl.protocol.splits",
+    "atomdl.models.registry",
     "atomdl.models.search",
     "atomdl.models.two_stage",
 )
 #: what computes a fine-tuned model's unit, besides: the encoder, fine-tuning, the releases
-FINETUNING_SOURCES = ("atomdl.models.finetuned", "atomdl.pretraining.encoder")
+FINETUNING_SOURCES = (
+    "atomdl.models.finetuned",
+    "atomdl.pretraining.config",
+    "atomdl.pretraining.model",
+    "atomdl.pretraining.tokenizer",
+)
 
 
 class UnitCache:

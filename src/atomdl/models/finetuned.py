@@ -40,6 +40,7 @@ from torch.nn import functional as F
 from atomdl.pretraining.config import EncoderConfig
 from atomdl.pretraining.model import AtomEncoder, load_encoder
 from atomdl.pretraining.release import RELEASES
+from atomdl.pretraining.tokenizer import Tokenizer
 
 __all__ = ["STARTS", "EncoderRegressor", "start_encoder"]
 
@@ -85,7 +86,7 @@ class _MaterialModel(nn.Module):
 
     def forward(self, tokens, counts, extra):
         hidden = self.encoder.encode(tokens, torch.zeros_like(tokens), counts)
-        weights = self.encoder.atom_counts(tokens, counts)
+        weights = Tokenizer(self.encoder.tokens).atom_weights(tokens, counts)
         pooled = (weights[..., None] * hidden).sum(1) / weights.sum(1, keepdim=True)
         return self.head(torch.cat([pooled, extra], dim=1)).squeeze(-1)
 
@@ -209,7 +210,7 @@ class EncoderRegressor(RegressorMixin, BaseEstimator):
 
     def _sequences(self, encoder: AtomEncoder, X: np.ndarray):
         """Token ids and counts ([CLS] elements [SEP], padded) and the extra features."""
-        tokens, counts = encoder.element_sequences(X[:, : self.n_elements_])
+        tokens, counts = Tokenizer(encoder.tokens).sequences(X[:, : self.n_elements_])
         return tokens, counts, X[:, self.n_elements_ :]
 
     def _train(self, model, data, standardised, train, validation, y, rng):

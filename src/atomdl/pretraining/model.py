@@ -44,7 +44,6 @@ from torch import nn
 from torch.nn import functional as F
 
 from atomdl.pretraining.config import EncoderConfig
-from atomdl.pretraining.tokenizer import Tokenizer
 
 __all__ = ["AtomEncoder", "EncoderConfig", "encoder_artefact", "load_encoder"]
 
@@ -113,14 +112,6 @@ class AtomEncoder(nn.Module):
             raise ValueError("this encoder has no property heads (EncoderConfig.properties)")
         pooled = torch.bmm(formula_pools.to(hidden.dtype), hidden)
         return (*outputs, self.property_head(pooled))
-
-    def atom_counts(self, tokens: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
-        """Compatibility (``models.finetuned`` calls it): :meth:`Tokenizer.atom_weights`."""
-        return Tokenizer(self.tokens).atom_weights(tokens, counts)
-
-    def element_sequences(self, amounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Compatibility (``models.finetuned`` calls it): :meth:`Tokenizer.sequences`."""
-        return Tokenizer(self.tokens).sequences(amounts)
 
     def element_vectors(self) -> pd.DataFrame:
         """The element-vector table ("Atom_DL"): one row per element of the vocabulary, indexed

@@ -35,7 +35,7 @@ OPTIONS = {
     "parallel": {"backend": "processes", "n_jobs": 1},
     "log_models": False,
     "tasks": {
-        "toy": {
+        "janus": {
             "max_materials": None,
             "outer": {"splits": 4, "repeats": 2, "seed": 0},
             "grids": {"krr": {"kernel": ["poly"], "degree": [1], "alpha": [0.1, 1.0]}},
@@ -47,17 +47,17 @@ OPTIONS = {
 def test_select_models_keeps_a_material_the_reference_set_aside():
     atom_dl = _table(3).iloc[1:].reset_index(drop=True)  # m00 set aside by the reference
     results, folds, table4, markdown, png, svg, selection = select_models(
-        {"toy__atom_dl": atom_dl, "toy__magpie": _table(3)}, OPTIONS, task="toy"
+        {"janus__atom_dl": atom_dl, "janus__magpie": _table(3)}, OPTIONS, task="janus"
     )
-    assert len(results) == 2 * 2 * 2 and results["task"].eq("toy").all()
+    assert len(results) == 2 * 2 * 2 and results["task"].eq("janus").all()
     assert results.loc[results["protocol"] == "nested", "n_materials"].tolist() == [39, 39, 40, 40]
-    assert len(folds) == 2 * 2 * 4 * 2 and folds["task"].eq("toy").all()
+    assert len(folds) == 2 * 2 * 4 * 2 and folds["task"].eq("janus").all()
     assert len(table4) == N and list(table4.columns[:3]) == ["material_id", "formula", "target"]
     missing = table4.set_index("material_id").loc["m00"]
     assert np.isnan(missing["krr__atom_dl"]) and np.isfinite(missing["krr__magpie"])
     assert markdown.startswith("Settings: nested CV: outer 4-fold x 2 repeats, inner 3-fold")
-    assert set(png) == {"toy_mae_by_model.png", "toy_parity.png"}
-    assert set(svg) == {"toy_mae_by_model.svg", "toy_parity.svg"}
+    assert set(png) == {"janus_mae_by_model.png", "janus_parity.png"}
+    assert set(svg) == {"janus_mae_by_model.svg", "janus_parity.svg"}
     assert selection is results  # what prediction chooses its model from
 
 
@@ -73,12 +73,15 @@ def test_the_pipeline_names_the_task_and_foreign_tables_are_refused():
         for step, what in (("select", "models"), ("tabulate", "selection"),
                            ("draw", "selection_figures"), ("log", "selection_runs"))
     }  # fmt: skip
-    with pytest.raises(ValueError, match="feature tables of task 'toy' expected"):
-        select_models({"toy__atom_dl": _table(3), "other__magpie": _table(3)}, OPTIONS, "toy")
+    with pytest.raises(ValueError, match="feature tables of task 'janus' expected"):
+        select_models({"janus__atom_dl": _table(3), "other__magpie": _table(3)}, OPTIONS, "janus")
 
 
 def test_a_task_can_leave_the_paper_protocol_out():
-    options = {**OPTIONS, "tasks": {"toy": {**OPTIONS["tasks"]["toy"], "paper_protocol": False}}}
-    results, folds, *_ = select_models({"toy__atom_dl": _table(3)}, options, task="toy")
+    options = {
+        **OPTIONS,
+        "tasks": {"janus": {**OPTIONS["tasks"]["janus"], "paper_protocol": False}},
+    }
+    results, folds, *_ = select_models({"janus__atom_dl": _table(3)}, options, task="janus")
     assert results["protocol"].tolist() == ["nested", "nested"]
     assert len(folds) == 2 * 4 * 2

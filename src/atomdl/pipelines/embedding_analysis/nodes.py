@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pandas as pd
 
@@ -64,7 +65,7 @@ def _with_variance(components) -> pd.DataFrame:
 
 
 def measure_embeddings(
-    element_representations: dict, options: EmbeddingAnalysis
+    element_representations: dict, options: dict[str, Any]
 ) -> tuple[pd.DataFrame, str, pd.DataFrame, dict]:
     """The metrics table (CSV and Markdown), the reference's principal components, and the
     scores as MLflow metrics (``<metric>.<representation>``)."""
@@ -122,7 +123,7 @@ def _reference_figures(representations: dict, options: EmbeddingAnalysis) -> dic
 
 
 def draw_embedding_figures(
-    element_representations: dict, options: EmbeddingAnalysis
+    element_representations: dict, options: dict[str, Any]
 ) -> tuple[dict, dict]:
     """Figures 4-6 for the reference, its PC1-valence plot and similarity heat map, and the
     dendrograms of every representation; the same figures for the PNG and the SVG writer."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
@@ -49,7 +50,7 @@ def _featurize(task: str, build: Callable, inputs: list) -> tuple[dict, pd.DataF
 
 
 def featurize_janus(
-    materials: pd.DataFrame, element_representations: dict, params: Featurization
+    materials: pd.DataFrame, element_representations: dict, params: dict[str, Any]
 ) -> tuple[dict, pd.DataFrame]:
     """Janus MXY: M, X, Y vectors + structure features, for every representation."""
     params = Featurization.model_validate(params)
@@ -64,7 +65,7 @@ def featurize_janus(
 
 
 def featurize_expt_gap(
-    compositions: pd.DataFrame, element_representations: dict, params: Featurization
+    compositions: pd.DataFrame, element_representations: dict, params: dict[str, Any]
 ) -> tuple[dict, pd.DataFrame]:
     """Matbench expt_gap: amount-weighted pooled element vectors, for every representation."""
     params = Featurization.model_validate(params)

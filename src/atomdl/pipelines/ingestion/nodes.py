@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pandas as pd
 
@@ -15,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 
 def parse_oqmd_compositions(
-    raw: pd.DataFrame, options: Source
+    raw: pd.DataFrame, options: dict[str, Any]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The pretraining corpus: parsed OQMD compositions and their reject report."""
     options = Source.model_validate(options)
@@ -23,7 +24,7 @@ def parse_oqmd_compositions(
 
 
 def parse_expt_gap_compositions(
-    raw: pd.DataFrame, options: Source
+    raw: pd.DataFrame, options: dict[str, Any]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Matbench expt_gap compositions with their targets, and their reject report."""
     options = Source.model_validate(options)

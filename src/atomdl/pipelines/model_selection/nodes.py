@@ -29,26 +29,24 @@ def selection_inputs(tables: dict[str, pd.DataFrame], options: dict[str, Any], t
     (``<task>__<representation>`` in, subsampled to ``max_materials``), the models, the grids,
     the ``Protocol`` and the ``Execution`` that ``options`` (params:model_selection) give."""
     from atomdl.execution.executor import Execution
+    from atomdl.parameters import ModelSelection
     from atomdl.protocol.plan import Protocol
     from atomdl.protocol.splits import MatbenchFolds
 
+    options = ModelSelection.model_validate(options)
     prefix = f"{task}__"
     strangers = sorted(key for key in tables if not key.startswith(prefix))
     if strangers:
         raise ValueError(f"feature tables of task {task!r} expected, also got {strangers}")
-    settings, parallel = options["tasks"][task], options.get("parallel", {})
-    outer = settings["outer"]
-    tables = _subsample(tables, settings.get("max_materials"), outer["seed"])
-    matbench = outer.get("scheme", "materials") == "matbench"
-    splitter = MatbenchFolds(outer.get("matbench_rows", 4604)) if matbench else None
-    protocol = Protocol(options["reference"], outer["splits"], outer["repeats"], outer["seed"],
-                        options["inner_splits"], settings.get("paper_protocol", True),
-                        splitter)  # fmt: skip
-    execution = Execution(parallel.get("backend", "processes"), parallel.get("n_jobs", 1),
-                          parallel.get("address"), options.get("unit_cache"))  # fmt: skip
+    settings, parallel, outer = options.tasks[task], options.parallel, options.tasks[task].outer
+    tables = _subsample(tables, settings.max_materials, outer.seed)
+    splitter = MatbenchFolds(outer.matbench_rows) if outer.scheme == "matbench" else None
+    protocol = Protocol(options.reference, outer.splits, outer.repeats, outer.seed,
+                        options.inner_splits, settings.paper_protocol, splitter)  # fmt: skip
+    execution = Execution(parallel.backend, parallel.n_jobs, parallel.address, options.unit_cache)
     by_name = {key.removeprefix(prefix): table for key, table in tables.items()}
-    models = settings.get("models") or options["models"]
-    return by_name, models, settings["grids"], protocol, execution
+    models = settings.models or options.models
+    return by_name, models, settings.grids, protocol, execution
 
 
 def select_models(tables: dict[str, pd.DataFrame], options: dict[str, Any], task: str):
@@ -103,7 +101,8 @@ def selection_figures(comparison, task: str) -> tuple[dict, dict]:
 def log_selection_runs(comparison, options: dict[str, Any], task: str) -> None:
     """A nested MLflow run per representation x model of the comparison (none without an
     active run)."""
+    from atomdl.parameters import ModelSelection
     from atomdl.tracking.selection import log_selection_runs as log_runs
 
-    grids = options["tasks"][task]["grids"]
-    log_runs(comparison, task, grids, options["log_models"])
+    options = ModelSelection.model_validate(options)
+    log_runs(comparison, task, options.tasks[task].grids, options.log_models)

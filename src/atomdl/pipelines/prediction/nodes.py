@@ -4,6 +4,7 @@ screen. The library does the work (``atomdl.prediction``); MLflow is written by 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pandas as pd
 
@@ -46,7 +47,7 @@ def fit_predictor(
     materials: pd.DataFrame,
     element_representations: dict,
     cv_results: pd.DataFrame,
-    params: Prediction,
+    params: dict[str, Any],
     task: str,
 ) -> tuple[object, dict, object]:
     """The task's model by configuration (``best``: the lowest nested-CV MAE), refitted on all
@@ -116,7 +117,7 @@ def _screening_record(predictor, ranked: pd.DataFrame, folds: pd.DataFrame) -> d
 
 
 def screen_janus(
-    predictor, materials: pd.DataFrame, params: Prediction
+    predictor, materials: pd.DataFrame, params: dict[str, Any]
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict, dict, dict]:
     """Candidates not in C2DB, classified gapped or metallic, gaps of those called gapped,
     ranked; the classifier's nested-CV scores; the heat map."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pandas as pd
 
@@ -11,7 +12,7 @@ from atomdl.parameters import Representations
 logger = logging.getLogger(__name__)
 
 
-def train_atom2vec_vectors(compositions: pd.DataFrame, params: Representations) -> pd.DataFrame:
+def train_atom2vec_vectors(compositions: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
     """Atom2Vec on the same corpus the encoder learns from, so the comparison is on equal data."""
     from atomdl.representations import train_atom2vec
 
@@ -31,7 +32,7 @@ def build_element_representations(
     atom2vec_vectors: pd.DataFrame,
     original_atom2vec_vectors: pd.DataFrame,
     vocabulary: pd.DataFrame,
-    params: Representations,
+    params: dict[str, Any],
 ) -> tuple[dict, pd.DataFrame, dict]:
     """Every representation, by name; a summary (name, dim, source, coverage); and each
     table's fingerprint as an MLflow param (``sha256.<name>``)."""
