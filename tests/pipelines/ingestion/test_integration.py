@@ -236,7 +236,7 @@ def test_readme_main_job_runs_on_the_embedded_data_alone(make_project):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     log = done.stdout + done.stderr
-    assert "leave out the 7 Janus nodes" in log
+    assert "leave out the 10 Janus nodes" in log  # 4 of them model selection
     assert "OQMD: 341700 rows in, 341045 accepted, 655 rejected" in log
     assert (project / "data" / "03_primary" / "oqmd_compositions.parquet").exists()
     assert not (project / "data" / "03_primary" / "janus_materials.parquet").exists()
