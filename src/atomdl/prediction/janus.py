@@ -79,6 +79,11 @@ class JanusPredictor(BandGapPredictor):
         "row", "formula", "m", "x", "y", "prototype", "given_sites",
     )  # fmt: skip
 
+    def input_example(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"m": ["Mo", "W"], "x": ["S", "S"], "y": ["Se", "Te"], "prototype": ["2H", "2H"]}
+        )
+
     @classmethod
     def check_columns(cls, columns) -> None:
         """Refuse a table that cannot be predicted as a whole (before any model is fitted)."""
