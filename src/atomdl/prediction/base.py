@@ -82,7 +82,10 @@ class Prediction:
             given = materials.iloc[rejected["row"]].reset_index(drop=True)
             given = given.drop(columns=[c for c in given.columns if c in rejected.columns])
             rejected = pd.concat([rejected, given], axis=1)
-        table = pd.concat([self.table, rejected], ignore_index=True)
+        if rejected.empty:  # a concat with no rows would still make the user's integers floats
+            table = self.table.assign(rejected_reason=pd.Series([None] * len(self.table)))
+        else:
+            table = pd.concat([self.table, rejected], ignore_index=True)
         return table.sort_values("row", kind="stable").reset_index(drop=True)
 
 
