@@ -83,6 +83,8 @@ class VersionSetHooks:
                 folder = _version_folder(config, self._save_version)
                 if folder is not None and folder.exists():
                     shutil.rmtree(folder, ignore_errors=True)
+                    if not any(folder.parent.iterdir()):  # its first version: as if never saved
+                        folder.parent.rmdir()
                     removed.append(name)
             if removed:
                 logger.warning(

@@ -77,6 +77,7 @@ def test_the_check_nodes_come_before_any_fit():
 
 
 def test_a_table_without_formula_is_refused_before_any_fit(make_project, monkeypatch):
+    """In seconds, naming the dataset and the file; nothing fitted (the fit fails the test)."""
     from atomdl.cli import expected_error_message
     from atomdl.pipelines.prediction import nodes
 
