@@ -45,8 +45,8 @@ class LayeredConfigLoader(OmegaConfigLoader):
         if env and env != default_run_env and not (root / env).is_dir():
             there = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
             raise BadConfigError(
-                f"--env {env}: there is no configuration folder {root / env}; the environments "
-                f"in {root} are {', '.join(there) or 'none'}"
+                f"--env {env}: there is no configuration folder {_shown(root / env)}; the "
+                f"environments in {_shown(root)} are {', '.join(there) or 'none'}"
             )
         try:
             super().__init__(conf_source, env, *args, **kwargs)  # reads globals through us
@@ -160,9 +160,20 @@ def _config_error(error: BaseException, folders: list[Path]) -> BadConfigError |
 
 
 def _yaml_message(path: Path, error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None)
-    where = (
-        f"{_shown(path)}, line {mark.line + 1}, column {mark.column + 1}" if mark else _shown(path)
+    """``Bad YAML in <file>, line L, column C: <problem>``, lines and columns counted from 1."""
+    mark, problem = getattr(error, "problem_mark", None), getattr(error, "problem", None)
+    problem = problem or str(error).splitlines()[0]
+    if mark is None:
+        return (
+            f"Bad YAML in {_shown(path)}: {problem}; fix the file (or move it aside) and run again"
+        )
+    lines = path.read_text(errors="replace").splitlines()
+    if mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t":
+        problem += " (a tab: YAML indents with spaces)"
+    start = getattr(error, "context_mark", None)
+    if getattr(error, "context", None) and start and start.line != mark.line:
+        problem += f" ({error.context} that starts at line {start.line + 1})"
+    return (
+        f"Bad YAML in {_shown(path)}, line {mark.line + 1}, column {mark.column + 1}: {problem}; "
+        "fix the file (or move it aside) and run again"
     )
-    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-    return f"Bad YAML in {where}: {problem}; fix the file (or move it aside) and run again"
