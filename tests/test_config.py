@@ -73,6 +73,18 @@ def test_conf_local_applies_last_under_every_env(make_project, env):
     assert with_params.params["prediction"]["uncertainty_folds"] == 9  # --params wins over all
 
 
+def test_a_project_without_conf_local_reads_base_alone(make_project):
+    project = make_project({})
+    (project / "conf" / "local").rmdir()
+    bootstrap_project(project)
+    context = _context(project)
+    assert context.params["prediction"]["uncertainty_folds"] == 5
+    assert (
+        context.config_loader["mlflow"]["server"]["mlflow_tracking_uri"]
+        == os.environ["MLFLOW_TRACKING_URI"]
+    )  # base's mlflow.yml read, not kedro-mlflow's defaults
+
+
 def test_an_env_without_a_folder_is_named_with_the_ones_there_are(make_project):
     from atomdl.config import BadConfigError
 

@@ -48,6 +48,9 @@ class LayeredConfigLoader(OmegaConfigLoader):
                 f"--env {env}: there is no configuration folder {_shown(root / env)}; the "
                 f"environments in {_shown(root)} are {', '.join(there) or 'none'}"
             )
+        if not env and default_run_env and not (root / default_run_env).is_dir():
+            # no conf/local (it holds only what users add): base alone, not Kedro's traceback
+            kwargs["default_run_env"] = kwargs.get("base_env")
         try:
             super().__init__(conf_source, env, *args, **kwargs)  # reads globals through us
         except Exception as error:
