@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -141,6 +142,22 @@ def test_a_yaml_error_is_one_line_naming_the_file_line_and_column(make_project, 
     )
 
 
+def test_a_key_set_by_two_files_of_one_folder_is_one_line(make_project):
+    from atomdl.config import BadConfigError
+
+    project = make_project({})
+    bootstrap_project(project)
+    _write(project / "conf" / "local" / "parameters.yml", {"prediction": {"seed": 1}})
+    _write(project / "conf" / "local" / "parameters_prediction.yml", {"prediction": {"seed": 2}})
+    with pytest.raises(BadConfigError) as caught:
+        _context(project, env="cpu")
+    assert str(caught.value) == (
+        "Duplicate keys found in conf/local/parameters.yml and "
+        "conf/local/parameters_prediction.yml: prediction.seed: one folder may set a key in one "
+        "file only; keep one of them"
+    )
+
+
 def test_the_missing_datasets_command_keeps_the_run_s_options(make_project):
     from kedro.framework.session import KedroSession
 
@@ -156,6 +173,14 @@ def test_the_missing_datasets_command_keeps_the_run_s_options(make_project):
     assert str(caught.value).splitlines()[-1] == (
         "run `kedro run --pipelines ingestion,release,representations,embedding_analysis --env cpu "
         "--params 'model_selection.parallel.n_jobs=2,featurization.representations=[\"magpie\"]'`"
+    )
+    other = project / "my_conf"
+    shutil.copytree(project / "conf", other)
+    with KedroSession.create(project_path=project, conf_source=str(other)) as session:
+        with pytest.raises(MissingInputError) as caught:
+            session.run(pipeline_names=["representations"])
+    assert str(caught.value).splitlines()[-1] == (
+        f"run `kedro run --pipelines ingestion,release,representations --conf-source {other}`"
     )
 
 

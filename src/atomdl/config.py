@@ -139,10 +139,20 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+def _relative_paths(text: str) -> str:
+    """``text`` with the working directory's absolute paths shown relative to it."""
+    return text.replace(f"{Path.cwd().resolve()}/", "")
+
+
 def _config_error(error: BaseException, folders: list[Path]) -> BadConfigError | None:
-    """The one-line error for a YAML mistake among ``folders``' files, or None when ``error``
-    is not one. Kedro's own message counts lines from 0 and loses the YAML problem, so the
-    file is found again and read for itself."""
+    """The one-line error for a YAML mistake among ``folders``' files (or a key set by two files
+    of one folder), or None when ``error`` is not one. Kedro's own YAML message counts lines
+    from 0 and loses the YAML problem, so the file is found again and read for itself."""
+    if isinstance(error, ValueError) and str(error).startswith("Duplicate keys found in "):
+        pairs = [_relative_paths(line) for line in str(error).splitlines()]
+        return BadConfigError(
+            "; ".join(pairs) + ": one folder may set a key in one file only; keep one of them"
+        )
     chain, cause = [], error
     while cause is not None:
         chain.append(cause)
