@@ -52,3 +52,9 @@ CONFIG_LOADER_ARGS = {
         "atomdl.requirement": lambda name: f"{name}=={version(name).split('+')[0]}",
     },
 }
+
+# conf/base, then the --env folder, then conf/local under every --env (Kedro's own loader
+# leaves conf/local out when --env is given); YAML mistakes as one-line errors.
+from atomdl.config import LayeredConfigLoader  # noqa: E402
+
+CONFIG_LOADER_CLASS = LayeredConfigLoader
