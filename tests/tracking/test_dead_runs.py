@@ -45,6 +45,8 @@ def test_runs_of_dead_processes_are_closed_and_the_others_left_alone(client):
         return client.create_run(experiment, run_name=name, tags=tags).info.run_id
 
     killed = run("killed", **{**ours, "atomdl.pid": str(_gone_pid()), "atomdl.pid_start": ""})
+    started = client.get_run(killed).info.start_time
+    client.log_metric(killed, "loss", 1.0, timestamp=started + 5000, step=1)
     nested = run("killed/unit", parent=killed)
     grandchild = run("killed/unit/inner", parent=nested)
     reused = run("pid reused", **{**ours, "atomdl.pid": str(os.getppid()), "atomdl.pid_start": "1"})
@@ -65,6 +67,7 @@ def test_runs_of_dead_processes_are_closed_and_the_others_left_alone(client):
         assert info.info.status == "KILLED" and info.info.end_time is not None
         assert "by run r1: " in info.data.tags[FOUND_DEAD]
     tags = {run_id: client.get_run(run_id).data.tags[FOUND_DEAD] for run_id in found}
+    assert client.get_run(killed).info.end_time == started + 5000  # its last metric
     assert tags[killed].endswith("is gone") and f"on {ours['atomdl.host']}" in tags[killed]
     assert tags[nested].endswith(f"its parent run {killed} was found dead")
     assert "the pid is a later process's now" in tags[reused]

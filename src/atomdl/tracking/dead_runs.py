@@ -123,7 +123,7 @@ def close_dead_runs(
     now = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     for run_id, why in dead.items():
         client.set_tag(run_id, FOUND_DEAD, f"{now}, by {by or 'a later run'}: {why}")
-        client.set_terminated(run_id, STATUS)
+        client.set_terminated(run_id, STATUS, end_time=_last_sign_of_life(client, running[run_id]))
         logger.warning(
             "MLflow run %s (%s) was left RUNNING by a process that died without a word (%s): "
             "marked %s",
@@ -133,3 +133,13 @@ def close_dead_runs(
             STATUS,
         )
     return dead
+
+
+def _last_sign_of_life(client, run) -> int:
+    """When the run last logged a metric (ms), else when it started: its end, as near as the
+    store knows it (not when it was found dead, hours later perhaps)."""
+    last = run.info.start_time or 0
+    for key in run.data.metrics:
+        history = client.get_metric_history(run.info.run_id, key)
+        last = max([last, *(metric.timestamp for metric in history)])
+    return last
