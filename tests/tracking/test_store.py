@@ -26,12 +26,21 @@ NODE = "ingestion.parse_expt_gap_compositions"
 
 @pytest.fixture(scope="module")
 def mlflow_store(tmp_path_factory):
-    """A real MLflow store with a run (made once: MLflow's migrations take a second)."""
+    """A real MLflow store made in its folder (as `kedro run` makes it) with a run and a logged
+    model (made once: MLflow's migrations take a second)."""
     import mlflow
 
     folder = tmp_path_factory.mktemp("store")
-    client = mlflow.MlflowClient(f"sqlite:///{folder / 'mlflow.db'}")
-    client.create_run(client.create_experiment("store-test"))
+    before = os.getcwd()
+    os.chdir(folder)  # MLflow roots the default artifact location at the working directory
+    try:
+        client = mlflow.MlflowClient(f"sqlite:///{folder / 'mlflow.db'}")
+        experiment = client.create_experiment("store-test")
+        run = client.create_run(experiment)
+        client.create_logged_model(experiment, source_run_id=run.info.run_id)
+        client.set_tag(run.info.run_id, "elsewhere", "/data/mlruns/kept")
+    finally:
+        os.chdir(before)
     return folder / "mlflow.db"
 
 
@@ -68,6 +77,44 @@ def test_a_corrupt_store_is_refused_naming_it_and_a_sound_one_passes(mlflow_stor
         message = str(raised.value)
         assert message.startswith(f"the MLflow store {path} is not usable ({problem}")
         assert f"Move it aside (`mv {path} {path}.bad`)" in message and "\n" not in message
+
+
+def _paths(store) -> dict[str, list[str]]:
+    with sqlite3.connect(store) as db:
+        return {
+            "experiments": [v for (v,) in db.execute("select artifact_location from experiments")],
+            "runs": [v for (v,) in db.execute("select artifact_uri from runs")],
+            "logged_models": [
+                v for (v,) in db.execute("select artifact_location from logged_models")
+            ],
+            "tags": [v for (v,) in db.execute("select value from tags where key = 'elsewhere'")],
+        }
+
+
+def test_a_moved_store_is_rebased_onto_its_folder_and_others_are_left_alone(mlflow_store, tmp_path):
+    origin = mlflow_store.parent
+    made = _paths(mlflow_store)
+    assert all(v.startswith(f"{origin}/mlruns/") for k in ("experiments", "runs", "logged_models")
+               for v in made[k])  # fmt: skip
+    moved = tmp_path / "moved" / "mlflow.db"
+    moved.parent.mkdir()
+    shutil.copy(mlflow_store, moved)
+    with sqlite3.connect(moved) as db:  # MLflow may store a location as a file: URI too
+        db.execute("update runs set artifact_uri = 'file://' || artifact_uri")
+
+    assert rebase_copied_store(moved, project=tmp_path / "elsewhere") is None  # not the project's
+    assert rebase_copied_store(moved, project=origin.parent) is None  # made inside the project
+    assert rebase_copied_store(moved) == str(origin)
+    rebased = _paths(moved)
+    here = moved.parent.resolve()
+    assert rebased == {
+        "experiments": [v.replace(str(origin), str(here)) for v in made["experiments"]],
+        "runs": ["file://" + v.replace(str(origin), str(here)) for v in made["runs"]],
+        "logged_models": [v.replace(str(origin), str(here)) for v in made["logged_models"]],
+        "tags": ["/data/mlruns/kept"],
+    }
+    assert _paths(mlflow_store) == made
+    assert rebase_copied_store(moved) is None  # once
 
 
 def test_a_corrupt_store_stops_kedro_run_in_one_line(make_project):

@@ -83,13 +83,15 @@ def _stored(location: str) -> str:
 def rebase_copied_store(path: Path, project: Path | None = None) -> str | None:
     """Rebase the artifact locations of the store ``path`` that point under the ``mlruns/`` of
     the folder the store was created in (its default experiment's location tells it) onto the
-    ``mlruns/`` beside ``path``, in one transaction, when the two differ: the store was copied or
-    moved. Only for a store inside ``project`` (a store shared between projects keeps its
-    locations). Returns the folder rebased from, or None."""
+    ``mlruns/`` beside ``path``, in one transaction, when that folder is outside ``project``
+    (default: the store's folder): the store was copied or moved. Only for a store inside
+    ``project`` (a store shared between projects keeps its locations). Returns the folder
+    rebased from, or None."""
     if not path.is_file() or path.stat().st_size == 0:
         return None
     here = path.resolve().parent
-    if project is not None and not here.is_relative_to(Path(project).resolve()):
+    root = Path(project).resolve() if project is not None else here
+    if not here.is_relative_to(root):
         return None
     with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as db:
         try:
@@ -104,8 +106,8 @@ def rebase_copied_store(path: Path, project: Path | None = None) -> str | None:
         if birth_folder.parent.name != ARTIFACTS:
             return None  # created with an artifact root of its own choosing
         origin = birth_folder.parent.parent
-        if origin == here or Path(os.path.realpath(origin)) == here:
-            return None
+        if Path(os.path.realpath(origin)).is_relative_to(root):
+            return None  # made from inside this project (a subfolder): its artifacts are there
         old, new = f"{origin}/{ARTIFACTS}/", f"{here}/{ARTIFACTS}/"
         changed = 0
         db.execute("begin immediate")
