@@ -51,6 +51,7 @@ def test_runs_of_dead_processes_are_closed_and_the_others_left_alone(client):
     grandchild = run("killed/unit/inner", parent=nested)
     reused = run("pid reused", **{**ours, "atomdl.pid": str(os.getppid()), "atomdl.pid_start": "1"})
     rebooted = run("rebooted", **{**ours, "atomdl.boot_id": "another boot"})
+    our_pid_reused = run("our pid, earlier", **{**ours, "atomdl.pid_start": "1"})
     locked = run("lost node", **{"atomdl.host": "elsewhere", "atomdl.pid": "1",
                                  "atomdl.run_lock": lock})  # fmt: skip
     alive = run("alive", **{**ours, "atomdl.pid": str(os.getppid()), "atomdl.pid_start": ""})
@@ -61,7 +62,7 @@ def test_runs_of_dead_processes_are_closed_and_the_others_left_alone(client):
 
     found = close_dead_runs(client, frozenset({lock}), by="run r1")
 
-    assert set(found) == {killed, nested, grandchild, reused, rebooted, locked}
+    assert set(found) == {killed, nested, grandchild, reused, rebooted, our_pid_reused, locked}
     for run_id in found:
         info = client.get_run(run_id)
         assert info.info.status == "KILLED" and info.info.end_time is not None

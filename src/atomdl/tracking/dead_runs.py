@@ -71,11 +71,12 @@ def _why_dead(tags: dict[str, str], run_locks: frozenset[str]) -> str | None:
         return None
     pid, this_host = int(tags[PID]), tags.get(HOST) == socket.gethostname()
     if this_host and pid == os.getpid() and tags.get(BOOT, "") == _boot_id():
-        return None  # this process's own
+        if tags.get(PID_START, "") in ("", _start_ticks(pid)):
+            return None  # this process's own
     locks = {lock for lock in tags.get(RUN_LOCK, "").split(",") if lock}
     if locks & run_locks:
         return "its process held this project's run lock, which this run holds now"
-    if not this_host:
+    if not this_host or os.name == "nt":  # os.kill(pid, 0) would end a Windows process
         return None
     if tags.get(BOOT) and tags[BOOT] != _boot_id():
         return f"{tags[HOST]} has booted since its process {pid} started it"
