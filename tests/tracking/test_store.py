@@ -133,6 +133,10 @@ def test_a_corrupt_store_stops_kedro_run_in_one_line(make_project):
     )
     assert (project / "mlflow.db").read_text() == "a text file where the store was\n"
     assert not list((project / "data" / "03_primary").iterdir())  # no work done
+    verbose = subprocess.run(["kedro", "run", "--nodes", NODE, "--verbose"], cwd=project,
+                             env=env, capture_output=True, text=True)  # fmt: skip
+    assert verbose.returncode == 1 and "Traceback" in verbose.stderr
+    assert "BadTrackingStoreError: the MLflow store" in verbose.stderr
 
 
 class _Records(logging.Handler):
