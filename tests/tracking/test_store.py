@@ -117,6 +117,7 @@ def test_a_moved_store_is_rebased_onto_its_folder_and_others_are_left_alone(mlfl
     assert rebase_copied_store(moved) is None  # once
 
 
+@pytest.mark.integration
 def test_a_corrupt_store_stops_kedro_run_in_one_line(make_project):
     project = make_project({"matbench_expt_gap.csv": EMBEDDED / "matbench_expt_gap.csv"})
     (project / "mlflow.db").write_text("a text file where the store was\n")
