@@ -124,9 +124,10 @@ def rebase_copied_store(path: Path, project: Path | None = None) -> str | None:
             raise
         db.execute("commit")
     logger.warning(
-        "This project's mlflow.db was made in %s (a copy or a move of that project): its "
-        "artifact locations (%d values) now point into %s, so this project's runs write their "
-        "artifacts here, not into the original's",
+        "This project's %s was made in %s (a copy or a move of that project): its artifact "
+        "locations (%d values) now point into %s, so this project's runs write their artifacts "
+        "here, not into the original's",
+        path.name,
         origin,
         changed,
         here / ARTIFACTS,
