@@ -36,15 +36,12 @@ class CloseMlflowRunHooks:
         from atomdl.runlock import held_run_locks
         from atomdl.tracking.dead_runs import close_dead_runs, process_tags
 
-        locks = held_run_locks()
-        started = self._started()
+        client, locks, started = mlflow.MlflowClient(), held_run_locks(), self._started()
+        tags = process_tags(locks)
         if started is not None:
-            mlflow.MlflowClient().log_batch(started, tags=[
-                mlflow.entities.RunTag(k, v) for k, v in process_tags(locks).items()
-            ])  # fmt: skip
-        tags = process_tags()
+            client.log_batch(started, tags=[mlflow.entities.RunTag(k, v) for k, v in tags.items()])
         by = f"process {tags['atomdl.pid']} on {tags['atomdl.host']}"
-        close_dead_runs(mlflow.MlflowClient(), locks, by=f"run {started}, {by}" if started else by)
+        close_dead_runs(client, locks, by=f"run {started}, {by}" if started else by)
 
     @hook_impl
     def after_pipeline_run(self) -> None:
