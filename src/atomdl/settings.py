@@ -8,6 +8,7 @@ from kedro_mlflow.framework.hooks import MlflowHook
 from omegaconf.resolvers import oc
 
 import atomdl
+from atomdl.config import LayeredConfigLoader
 from atomdl.hooks import (
     CloseMlflowRunHooks,
     KeepCheckpointHooks,
@@ -57,6 +58,4 @@ CONFIG_LOADER_ARGS = {
 
 # conf/base, then the --env folder, then conf/local under every --env (Kedro's own loader
 # leaves conf/local out when --env is given); YAML mistakes as one-line errors.
-from atomdl.config import LayeredConfigLoader  # noqa: E402
-
 CONFIG_LOADER_CLASS = LayeredConfigLoader
