@@ -13,16 +13,22 @@
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
+import re
 import signal
 import sys
 from pathlib import Path
 
 import click
 from kedro.framework.cli.project import run as _kedro_run
+from kedro.io import DatasetError
 
 from atomdl.errors import AtomdlError
 from atomdl.tracking.mlflow_io import end_runs
+
+logger = logging.getLogger(__name__)
 
 
 @click.group(name="atomdl")
@@ -34,9 +40,11 @@ def _run(verbose: bool = False, **kwargs):
     from atomdl.runlock import project_run_lock
 
     show_traceback = verbose or bool(os.environ.get("ATOMDL_TRACEBACK"))
+    started_in, root = Path.cwd(), _project_root()
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        with project_run_lock(_project_root(), " ".join(["kedro", *sys.argv[1:]])):
+        _at_project_root(root, started_in)
+        with project_run_lock(root, " ".join(["kedro", *sys.argv[1:]])):
             return _kedro_run.callback(**kwargs)
     except KeyboardInterrupt:
         ended = end_runs("KILLED")
@@ -56,31 +64,87 @@ def _run(verbose: bool = False, **kwargs):
         raise click.ClickException(message) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
+        os.chdir(started_in)
 
 
 def _project_root() -> Path:
+    """The project ``kedro`` was started in (here or a folder above); outside any, a refusal
+    (``python -m atomdl`` would otherwise run with no configuration)."""
     from kedro.utils import find_kedro_project
 
-    return find_kedro_project(Path.cwd()) or Path.cwd()
+    root = find_kedro_project(Path.cwd())
+    if root is None:
+        raise click.ClickException(
+            f"{Path.cwd()} is not inside a Kedro project (no pyproject.toml with a [tool.kedro] "
+            "section here or in a folder above): run the command inside the project"
+        )
+    return Path(root)
+
+
+def _at_project_root(root: Path, started_in: Path) -> None:
+    """Run at the project root wherever inside the project ``kedro`` was started: the relative
+    paths of the configuration (the MLflow store ``sqlite:///mlflow.db``, the unit cache, the
+    C2DB export the pipelines look for) mean the root's files, not a second set in a
+    subdirectory."""
+    if root.resolve() == started_in.resolve():
+        return
+    logger.info("Running at the project root %s (started in %s)", root, started_in)
+    os.chdir(root)
 
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+#: OSError numbers a user fixes on the disk (permissions, space, a file in a folder's place)
+_DISK_ERRNOS = {
+    errno.EACCES: "make it (or its folder) writable",
+    errno.EPERM: "make it (or its folder) writable",
+    errno.EROFS: "the disk is read-only: give the dataset a filepath on a writable disk",
+    errno.ENOSPC: "free space on that disk",
+    errno.EDQUOT: "free space within your disk quota",
+    errno.ENOTDIR: "a file stands where a folder of that path should be: move it away",
+    errno.EISDIR: "a folder stands where the file should be: move it away",
+}
+
+
 def expected_error_message(error: BaseException) -> str | None:
     """The message to show for an expected error, or None for a bug (traceback shown).
 
-    Kedro's catalog wraps a dataset's error as ``DatasetError("<dataset>: <message>")``: the
-    wrapper's message is the one to show, as it names the dataset."""
+    Kedro wraps a dataset's error twice: the dataset's ``"Failed while loading data from
+    dataset <repr>.\n<message>"``, then the catalog's ``"<name>: ..."``. Where the cause is
+    expected (an ``AtomdlError``, or an ``OSError`` about the disk such as a permission denied
+    while saving), the message shown is ``"<name>: <the cause's message>"``: one line naming the
+    dataset and the file."""
     if isinstance(error, AtomdlError):
         return str(error)
-    cause = error.__cause__
-    while cause is not None:
-        if isinstance(cause, AtomdlError):
-            return str(error)
+    chain = []
+    cause = error
+    while cause is not None and cause not in chain:
+        chain.append(cause)
         cause = cause.__cause__
-    return None
+    known = next((c for c in chain[1:] if isinstance(c, AtomdlError)), None)
+    if known is not None:
+        return _named(error, str(known)) if isinstance(error, DatasetError) else str(error)
+    disk = next((c for c in chain if isinstance(c, OSError) and c.errno in _DISK_ERRNOS), None)
+    if disk is None:
+        return None
+    saving = any(str(c).startswith("Failed while saving") for c in chain)
+    loading = any(str(c).startswith("Failed while loading") for c in chain)
+    verb = "cannot write" if saving else "cannot read" if loading else "cannot use"
+    where = disk.filename or "a file"
+    fix = _DISK_ERRNOS[disk.errno]
+    if saving or disk.errno in (errno.EROFS, errno.ENOSPC, errno.EDQUOT):
+        fix += ", or give the dataset another filepath in conf/local/catalog.yml"
+    return _named(error, f"{verb} {where} ({disk.strerror}): {fix}")
+
+
+def _named(error: BaseException, message: str) -> str:
+    """``message`` behind the dataset name of Kedro's catalog wrapper (``"<name>: ..."``)."""
+    found = re.match(r"(\S+): ", str(error)) if isinstance(error, DatasetError) else None
+    if found is None or message.startswith(f"{found[1]}: "):
+        return message
+    return f"{found[1]}: {message}"
 
 
 run = click.Command(

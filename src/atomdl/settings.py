@@ -14,6 +14,7 @@ from atomdl.hooks import (
     RequireInputsHooks,
     ValidateParametersHooks,
     VersionSetHooks,
+    WritableOutputsHooks,
 )
 
 # Telemetry off unless a user turns it on: nothing should wait for a network. Kedro's own
@@ -36,6 +37,7 @@ HOOKS = (
     _MLFLOW_HOOK,
     VersionSetHooks(),
     RequireInputsHooks(),
+    WritableOutputsHooks(),  # after the inputs' check in this list: called before it
     ValidateParametersHooks(),
 )
 
