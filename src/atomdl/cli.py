@@ -126,17 +126,26 @@ def expected_error_message(error: BaseException) -> str | None:
     known = next((c for c in chain[1:] if isinstance(c, AtomdlError)), None)
     if known is not None:
         return _named(error, str(known)) if isinstance(error, DatasetError) else str(error)
-    disk = next((c for c in chain if isinstance(c, OSError) and c.errno in _DISK_ERRNOS), None)
+    disk = next((c for c in chain if _disk_fix(c) is not None), None)
     if disk is None:
         return None
     saving = any(str(c).startswith("Failed while saving") for c in chain)
     loading = any(str(c).startswith("Failed while loading") for c in chain)
     verb = "cannot write" if saving else "cannot read" if loading else "cannot use"
     where = disk.filename or "a file"
-    fix = _DISK_ERRNOS[disk.errno]
+    fix = _disk_fix(disk)
     if saving or disk.errno in (errno.EROFS, errno.ENOSPC, errno.EDQUOT):
         fix += ", or give the dataset another filepath in conf/local/catalog.yml"
     return _named(error, f"{verb} {where} ({disk.strerror}): {fix}")
+
+
+def _disk_fix(error: BaseException) -> str | None:
+    """What to do about an ``OSError`` that the disk causes, or None for any other error."""
+    if not isinstance(error, OSError):
+        return None
+    if error.errno == errno.EEXIST and error.filename and os.path.isfile(error.filename):
+        return _DISK_ERRNOS[errno.ENOTDIR]  # a folder to make, where a file is
+    return _DISK_ERRNOS.get(error.errno)
 
 
 def _named(error: BaseException, message: str) -> str:

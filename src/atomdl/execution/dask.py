@@ -69,18 +69,37 @@ def _connected(address: str):
     """A client of the scheduler at ``address``; one that does not answer fails in seconds
     (``SchedulerUnreachableError`` naming the address and what to do), not after
     distributed's 30 s of retries and a traceback."""
+    _refused_at_once(address)
+    with _client(address) as client:
+        yield client
+
+
+def _client(address: str):
+    """``Client(address)``, bounded in time: distributed's own timeout does not cover a port
+    that accepts the connection and never answers (it waits forever, measured with
+    distributed 2026.8), so the client is made in a helper thread given twice the timeout."""
+    import threading
+
     from distributed import Client
 
-    _refused_at_once(address)
-    try:
-        client = Client(address, timeout=CONNECT_TIMEOUT_S)
-    except Exception as error:  # noqa: BLE001  (timed out, refused, not a scheduler)
-        raise SchedulerUnreachableError(
-            f"The Dask scheduler at {address} does not answer ({error}): "
-            + _WHAT_TO_DO.format(address=address)
-        ) from error
-    with client:
-        yield client
+    made: dict = {}
+
+    def connect():
+        try:
+            made["client"] = Client(address, timeout=CONNECT_TIMEOUT_S)
+        except Exception as error:  # noqa: BLE001  (timed out, refused, not a scheduler)
+            made["error"] = error
+
+    thread = threading.Thread(target=connect, name="atomdl-dask-connect", daemon=True)
+    thread.start()
+    thread.join(2 * CONNECT_TIMEOUT_S)
+    if "client" in made:
+        return made["client"]
+    why = made.get("error") or f"no answer within {2 * CONNECT_TIMEOUT_S} s"
+    raise SchedulerUnreachableError(
+        f"The Dask scheduler at {address} does not answer ({why}): "
+        + _WHAT_TO_DO.format(address=address)
+    ) from made.get("error")
 
 
 def _refused_at_once(address: str) -> None:
