@@ -3,6 +3,12 @@
 * **Expected errors** (``atomdl.errors.AtomdlError``: missing or bad input, bad parameters; also
   when Kedro's catalog wraps one while loading a dataset) print one message and exit 1, without
   a traceback. ``--verbose`` (``-v``) or ``ATOMDL_TRACEBACK=1`` brings the traceback back.
+* **Disk errors** (permission denied, a read-only or full disk, a file where a folder should be)
+  while a dataset is saved or loaded print one line too, naming the dataset and the file; the
+  ``outputs`` hook refuses most of them before any work (``atomdl.hooks.outputs``).
+* **From anywhere inside the project**: a run started in a subdirectory (``notebooks/``) works
+  at the project root, as the relative paths of the configuration mean (``mlflow.db``, the unit
+  cache, the C2DB export), and says so; outside a project it refuses.
 * **Interrupted runs** (Ctrl-C, or SIGTERM from a scheduler) end their MLflow run as ``KILLED``
   (MLflow's own exit handler would mark it ``FINISHED``) and exit 130; a failed run is ``FAILED``
   (``atomdl.hooks``).

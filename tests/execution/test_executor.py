@@ -248,4 +248,4 @@ def test_units_kept_but_unreadable_are_counted_as_computed_again(tmp_path, caplo
     assert len(CALLS) == 1  # the damaged one alone
     assert f"2 of 3 units of work taken from {tmp_path}" in caplog.text  # not "3 of 3"
     assert f"Units kept in {tmp_path} that could not be read, computed again: 1" in caplog.text
-    assert f"{damaged}: it could not be read" in caplog.text
+    assert f"The unit kept in {damaged} could not be read (" in caplog.text

@@ -47,4 +47,7 @@ def test_a_removed_or_unparsable_vector_file_is_named_too(stored):
     assert shown.startswith(f"{NAME}: {folder / 'a.csv'} could not be read as its manifest")
     assert shown.endswith(REMAKE) and "\n" not in shown
     (folder / "a.csv").unlink()
-    assert _shown(catalog).startswith(f"{NAME}: {folder / 'a.csv'} could not be read")
+    assert (
+        _shown(catalog)
+        == f"{NAME}: {folder / 'a.csv'} is missing (its manifest lists it): {REMAKE}"
+    )

@@ -212,7 +212,8 @@ class UnitCache:
         try:
             return joblib.load(path)
         except Exception as error:  # noqa: BLE001  (a damaged file is recomputed, not trusted)
-            logger.warning("Recomputing the unit in %s: it could not be read (%s)", path, error)
+            why = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            logger.warning("The unit kept in %s could not be read (%s)", path, why)
             return _MISSING
 
     def _save(self, key: str, value) -> None:

@@ -68,7 +68,11 @@ def load_representations(folder: str | Path) -> dict[str, Representation]:
         file = folder / f"{entry['name']}.csv"
         try:
             representation = _reloaded(folder, entry)
-        except (OSError, ValueError) as error:  # removed, cut short, columns edited
+        except FileNotFoundError as error:
+            raise ChangedOutputError(
+                f"{file} is missing (its manifest lists it): {REMAKE}"
+            ) from error
+        except (OSError, ValueError) as error:  # cut short, columns edited
             raise ChangedOutputError(
                 f"{file} could not be read as its manifest entry says ({error}): {REMAKE}"
             ) from error
