@@ -98,13 +98,13 @@ def test_a_folder_without_write_permission_is_refused_naming_it(tmp_path, monkey
 
 
 class _DeniedDataset(AbstractDataset):
-    """Saves as a folder without write permission does (root is never denied)."""
+    """Saves and loads as a folder without permissions does (root is never denied)."""
 
     def __init__(self, filepath):
         self.filepath = filepath
 
     def load(self):
-        raise NotImplementedError
+        raise PermissionError(errno.EACCES, "Permission denied", self.filepath)
 
     def save(self, data):
         raise PermissionError(errno.EACCES, "Permission denied", self.filepath)
@@ -121,6 +121,12 @@ def test_a_permission_denied_while_saving_is_one_line_naming_dataset_and_file(tm
     assert expected_error_message(caught.value) == (
         f"reporting_table: cannot write {where} (Permission denied): make it (or its folder) "
         "writable, or give the dataset another filepath in conf/local/catalog.yml"
+    )
+    with pytest.raises(Exception) as caught:
+        catalog.load("reporting_table")
+    assert expected_error_message(caught.value) == (
+        f"reporting_table: cannot read {where} (Permission denied): make it (or its folder) "
+        "readable"
     )
     assert expected_error_message(RuntimeError("a bug")) is None
 

@@ -104,8 +104,8 @@ def _interrupt(signum, frame):
 
 #: OSError numbers a user fixes on the disk (permissions, space, a file in a folder's place)
 _DISK_ERRNOS = {
-    errno.EACCES: "make it (or its folder) writable",
-    errno.EPERM: "make it (or its folder) writable",
+    errno.EACCES: "give yourself access to it (and its folder): `chmod u+rw`, or ask its owner",
+    errno.EPERM: "give yourself access to it (and its folder): `chmod u+rw`, or ask its owner",
     errno.EROFS: "the disk is read-only: give the dataset a filepath on a writable disk",
     errno.ENOSPC: "free space on that disk",
     errno.EDQUOT: "free space within your disk quota",
@@ -140,6 +140,8 @@ def expected_error_message(error: BaseException) -> str | None:
     verb = "cannot write" if saving else "cannot read" if loading else "cannot use"
     where = disk.filename or "a file"
     fix = _disk_fix(disk)
+    if disk.errno in (errno.EACCES, errno.EPERM) and (saving or loading):
+        fix = f"make it (or its folder) {'writable' if saving else 'readable'}"
     if saving or disk.errno in (errno.EROFS, errno.ENOSPC, errno.EDQUOT):
         fix += ", or give the dataset another filepath in conf/local/catalog.yml"
     return _named(error, f"{verb} {where} ({disk.strerror}): {fix}")
