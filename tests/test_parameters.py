@@ -161,3 +161,90 @@ def test_no_node_annotates_a_parameter_input_with_its_model():
                     f"{node.name}: {name} is annotated {hint.__name__}"
                 )
     assert checked >= 10
+
+
+def _committed(env: str = "cpu") -> dict:
+    from kedro.config import OmegaConfigLoader
+
+    from atomdl.settings import CONFIG_LOADER_ARGS
+
+    return OmegaConfigLoader(str(PROJECT_ROOT / "conf"), env=env, **CONFIG_LOADER_ARGS)[
+        "parameters"
+    ]
+
+
+ALLOWED = (
+    "best, atom_dl, atom_dl_property_aware, atom2vec, atom2vec_original, magpie, mat2vec, "
+    "megnet16, skipatom, oliynyk, one_hot, random, composition"
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "line"),
+    [
+        (
+            {"prediction": {"janus": {"representation": "magpy"}}},
+            "prediction.tasks.janus.representation = 'magpy': not a representation that "
+            f"featurization makes; allowed: {ALLOWED}",
+        ),
+        (
+            {"featurization": {"representations": ["magpie"]},
+             "prediction": {"expt_gap": {"representation": "mat2vec"}}},
+            "prediction.tasks.expt_gap.representation = 'mat2vec': not a representation that "
+            "featurization makes; allowed: best, magpie, composition",
+        ),
+        (
+            {"prediction": {"janus": {"model": "mean"}}},
+            "prediction.tasks.janus.model = 'mean': Input should be 'best', 'rf', 'krr', 'svr', "
+            "'hgb', 'two_stage', 'finetune_paper', 'finetune_property_aware' or 'finetune_random'",
+        ),
+        (
+            {"model_selection": {"models": ["rf", "krr"]},
+             "prediction": {"janus": {"model": "svr"}}},
+            "prediction.tasks.janus.model = 'svr': not a model that model selection scores for "
+            "janus; allowed: best, rf, krr",
+        ),
+        (
+            {"prediction": {"janus": {"representation": "magpie", "model": "finetune_paper"}}},
+            "prediction.tasks.janus: model 'finetune_paper' reads representation composition, not "
+            "'magpie'; name one it reads, or best",
+        ),
+        (
+            {"featurization": {"representations": ["magpie", "megnet"]}},
+            "featurization.representations: 'megnet' is not a representation the representations "
+            "pipeline makes; allowed: atom_dl, atom_dl_property_aware, atom2vec, "
+            "atom2vec_original, magpie, mat2vec, megnet16, skipatom, oliynyk, one_hot, random",
+        ),
+    ],
+)  # fmt: skip
+def test_the_prediction_names_are_checked_with_the_other_parameters(change, line):
+    params = _committed()
+    for block, values in change.items():
+        if block == "prediction":
+            for task, choice in values.items():
+                params["prediction"]["tasks"][task].update(choice)
+        else:
+            params[block].update(values)
+            params["model_selection"]["tasks"] = {}  # the conf's own per-task model lists
+    with pytest.raises(BadParametersError) as caught:
+        validate_parameters(params)
+    assert str(caught.value).splitlines()[1:] == [line]
+
+
+def test_the_representation_names_checked_are_the_pipeline_s():
+    """made_representations names what build_element_representations makes (published ones
+    left out here: loading them takes seconds), and the amounts' name is featurization's."""
+    import numpy as np
+    import pandas as pd
+
+    from atomdl.features import AMOUNTS_TABLE
+    from atomdl.parameters import AMOUNTS_NAME, Representations, made_representations
+    from atomdl.pipelines.representations.nodes import build_element_representations
+
+    elements = ["Na", "Cl", "O", "Fe"]
+    vectors = pd.DataFrame(np.eye(4), index=pd.Index(elements, name="symbol"))
+    vocabulary = pd.DataFrame({"kind": "element", "token": elements})
+    params = {"published": [], "releases": list(EXTRA_RELEASES)}
+    made, _, _ = build_element_representations(vectors, vectors, vectors, vocabulary, params)
+    assert list(made) == made_representations(Representations.model_validate(params))
+    assert AMOUNTS_NAME == AMOUNTS_TABLE

@@ -33,9 +33,11 @@ from atomdl.pretraining.config import EncoderConfig, TrainingConfig, defaults
 
 __all__ = [
     "BadParametersError",
+    "AMOUNTS_NAME",
     "EXTRA_RELEASES",
     "MODEL_NAMES",
     "PUBLISHED_NAMES",
+    "made_representations",
     "parameter_models",
     "validate_parameters",
 ]
@@ -46,6 +48,9 @@ __all__ = [
 PUBLISHED_NAMES = ("magpie", "mat2vec", "megnet16", "skipatom", "oliynyk")
 #: atomdl.pretraining.release.RELEASES but the paper's, which is always there as ``atom_dl``
 EXTRA_RELEASES = ("property_aware",)
+#: atomdl.features.AMOUNTS_TABLE: the results' name of the element amounts that the
+#: fine-tuned encoder reads instead of a representation
+AMOUNTS_NAME = "composition"
 
 Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
 #: the DFT targets the OQMD corpus carries per formula (the property heads' choices)
@@ -216,8 +221,11 @@ class ModelSelection(_Block):
 
 
 class _PredictionChoice(_Block):
-    representation: str = "best"  # a representation's name, or the best nested-CV row's
-    model: Literal["best", *MODEL_NAMES] = "best"
+    # a representation's name, or the best nested-CV row's (checked against the representations
+    # the pipelines make, with the other blocks: _prediction_problems)
+    representation: str = "best"
+    # the mean predictor is a baseline, never a row to predict with (atomdl.prediction.best_row)
+    model: Literal["best", *(name for name in MODEL_NAMES if name != "mean")] = "best"
 
 
 class _ClassifierCV(_Block):
@@ -264,11 +272,89 @@ def parameter_models(params: dict[str, Any]) -> dict[str, _Block]:
             models[block] = model.model_validate(params[block])
         except ValidationError as error:
             problems += [_line(block, e) for e in error.errors()]
+    if not problems:
+        problems = _featurization_problems(models) + _prediction_problems(models)
     if problems:
         raise BadParametersError(
             "Bad parameters (conf/*/parameters_*.yml or --params):\n" + "\n".join(problems)
         )
     return models
+
+
+def made_representations(representations: Representations) -> list[str]:
+    """The names of the element representations the representations pipeline makes with these
+    parameters (``atomdl.pipelines.representations``); ``atom2vec_original`` when the user
+    supplied its vectors."""
+    return [
+        "atom_dl",
+        *(f"atom_dl_{release}" for release in representations.releases),
+        "atom2vec",
+        "atom2vec_original",
+        *representations.published,
+        "one_hot",
+        "random",
+    ]
+
+
+def _block(models: dict[str, _Block], name: str) -> _Block:
+    """A validated block, or its defaults where the parameters leave it out."""
+    return models.get(name) or BLOCKS[name].model_validate({})
+
+
+def _featurized(models: dict[str, _Block]) -> list[str]:
+    """What model selection can score: the featurized representations, then the amounts."""
+    featurization = _block(models, "featurization")
+    made = made_representations(_block(models, "representations"))
+    names = made if featurization.representations is None else featurization.representations
+    return [*names, AMOUNTS_NAME] if featurization.fine_tuning_input else list(names)
+
+
+def _featurization_problems(models: dict[str, _Block]) -> list[str]:
+    if "featurization" not in models or models["featurization"].representations is None:
+        return []
+    made = made_representations(_block(models, "representations"))
+    return [
+        f"featurization.representations: {name!r} is not a representation the representations "
+        f"pipeline makes; allowed: {', '.join(made)}"
+        for name in models["featurization"].representations
+        if name not in made
+    ]
+
+
+def _prediction_problems(models: dict[str, _Block]) -> list[str]:
+    """Each task's representation and model, against what featurization and model selection
+    make with the same parameters, so a misspelt name fails before any work."""
+    from atomdl.models.registry import MODELS
+
+    if "prediction" not in models:
+        return []
+    selection, problems = _block(models, "model_selection"), []
+    for task, choice in models["prediction"].tasks.items():
+        where = f"prediction.tasks.{task}"
+        allowed = ["best", *_featurized(models)]
+        if choice.representation not in allowed:
+            problems.append(
+                f"{where}.representation = {choice.representation!r}: not a representation "
+                f"that featurization makes; allowed: {', '.join(allowed)}"
+            )
+            continue
+        scored = selection.tasks[task].models if task in selection.tasks else None
+        scored = [m for m in scored or selection.models if m != "mean"]
+        if choice.model != "best" and choice.model not in scored:
+            problems.append(
+                f"{where}.model = {choice.model!r}: not a model that model selection scores for "
+                f"{task}; allowed: best, {', '.join(scored)}"
+            )
+            continue
+        if choice.model != "best" and choice.representation != "best":
+            amounts = MODELS[choice.model].reads == "amounts"
+            if amounts != (choice.representation == AMOUNTS_NAME):
+                needs = f"representation {AMOUNTS_NAME}" if amounts else "a representation"
+                problems.append(
+                    f"{where}: model {choice.model!r} reads {needs}, not "
+                    f"{choice.representation!r}; name one it reads, or best"
+                )
+    return problems
 
 
 def validate_parameters(params: dict[str, Any]) -> None:

@@ -19,10 +19,13 @@ from filelock import FileLock, Timeout
 
 from atomdl.errors import AtomdlError
 
-__all__ = ["LOCK_FILE", "ProjectBusyError", "project_run_lock"]
+__all__ = ["LOCK_FILE", "ProjectBusyError", "held_run_locks", "project_run_lock"]
 
 LOCK_FILE = ".atomdl-run.lock"
 _HOLDER_FILE = ".atomdl-run.json"
+#: the lock files this process holds (resolved paths): a run started under one of them whose
+#: process no longer holds it has ended (``atomdl.tracking.dead_runs``)
+_HELD: set[str] = set()
 
 
 class ProjectBusyError(AtomdlError, RuntimeError):
@@ -43,13 +46,21 @@ def project_run_lock(project: Path, command: str = "kedro run") -> Iterator[None
             f"another run is using this project ({_describe(holder)}). Runs of one project "
             "share mlflow.db and data/: wait for it to finish, or run from a copy of the project"
         ) from None
+    held = str((project / LOCK_FILE).resolve())
     try:
         started = time.strftime("%Y-%m-%d %H:%M:%S")
         holder.write_text(json.dumps({"pid": os.getpid(), "command": command, "since": started}))
+        _HELD.add(held)
         yield
     finally:
+        _HELD.discard(held)
         holder.unlink(missing_ok=True)
         lock.release()
+
+
+def held_run_locks() -> frozenset[str]:
+    """The lock files (resolved paths) of the projects this process holds now."""
+    return frozenset(_HELD)
 
 
 def _describe(holder: Path) -> str:

@@ -11,6 +11,7 @@ import atomdl
 from atomdl.hooks import (
     CloseMlflowRunHooks,
     KeepCheckpointHooks,
+    MlflowStoreHooks,
     RequireInputsHooks,
     ValidateParametersHooks,
     VersionSetHooks,
@@ -27,14 +28,15 @@ warnings.filterwarnings("ignore", message="register_new_resolver")
 
 # kedro-mlflow is registered here rather than by its entry point so that hook order is ours.
 # pluggy calls the last registered first: bad parameters and missing inputs are reported
-# before kedro-mlflow opens an MLflow run, and the run closer and the checkpoint remover act
-# after kedro-mlflow's own end of run.
+# before kedro-mlflow opens an MLflow run, the store is checked before kedro-mlflow opens it,
+# and the run closer and the checkpoint remover act after kedro-mlflow's own start and end of run.
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)
 _MLFLOW_HOOK = MlflowHook()
 HOOKS = (
-    CloseMlflowRunHooks(_MLFLOW_HOOK),
+    CloseMlflowRunHooks(_MLFLOW_HOOK),  # tags kedro-mlflow's run, closes dead runs, ends its own
     KeepCheckpointHooks(),  # removes a checkpoint after kedro-mlflow has ended its run
     _MLFLOW_HOOK,
+    MlflowStoreHooks(),  # refuses a corrupt mlflow.db, rebases a copy's, before kedro-mlflow
     VersionSetHooks(),
     RequireInputsHooks(),
     WritableOutputsHooks(),  # after the inputs' check in this list: called before it
@@ -54,3 +56,9 @@ CONFIG_LOADER_ARGS = {
         "atomdl.requirement": lambda name: f"{name}=={version(name).split('+')[0]}",
     },
 }
+
+# conf/base, then the --env folder, then conf/local under every --env (Kedro's own loader
+# leaves conf/local out when --env is given); YAML mistakes as one-line errors.
+from atomdl.config import LayeredConfigLoader  # noqa: E402
+
+CONFIG_LOADER_CLASS = LayeredConfigLoader

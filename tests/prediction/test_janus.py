@@ -53,6 +53,32 @@ def test_janus_prediction_known_unseen_and_rejected(janus_predictor, janus_mater
     assert table["p_gapped"].between(0, 1).all()
 
 
+def test_one_material_one_answer_whatever_order_its_sites_are_given_in(janus_predictor):
+    """Mo,S,Se / Mo,Se,S / S,Mo,Se / MoSeS are MoSSe (ingestion's site rule); W,Se,S is WSSe."""
+    inputs = pd.DataFrame(
+        {
+            "m": ["Mo", "Mo", "S", None, "W", "W"],
+            "x": ["S", "Se", "Mo", None, "S", "Se"],
+            "y": ["Se", "S", "Se", None, "Se", "S"],
+            "formula": [None, None, None, "MoSeS", None, None],
+            "prototype": ["2H"] * 6,
+            "note": list("abcdef"),
+        }
+    )
+    table = janus_predictor.predict(inputs).table
+    assert list(table["formula"]) == ["MoSSe"] * 4 + ["WSSe"] * 2
+    assert list(table["given_sites"]) == [
+        "Mo,S,Se", "Mo,Se,S", "S,Mo,Se", "Mo,Se,S", "W,S,Se", "W,Se,S",
+    ]  # fmt: skip
+    assert list(table["note"]) == list("abcdef")  # the user's columns carried through
+    answers = ["predicted_band_gap", "uncertainty", "in_domain", "known_target", "p_gapped"]
+    for same in (table.iloc[:4], table.iloc[4:]):
+        assert (same[["m", "x", "y"]].nunique() == 1).all()
+        for column in answers:
+            assert same[column].nunique(dropna=False) == 1, (column, same[column].tolist())
+    assert table.loc[0, "in_domain"] and np.isfinite(table.loc[0, "known_target"])
+
+
 def test_candidates_are_every_pair_and_prototype_less_the_known(janus_materials):
     candidates = janus_candidates(janus_materials)
     metals = transition_metals()

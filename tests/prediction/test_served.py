@@ -115,3 +115,20 @@ def test_served_model_answers_a_post_on_localhost(logged_model):
     (row,) = answer["predictions"]
     expected = predictor.predict(["KBr"]).table["predicted_band_gap"].iloc[0]
     assert row["formula"] == "KBr" and row["predicted_band_gap"] == pytest.approx(expected)
+
+
+def test_the_served_model_carries_the_users_columns_through(logged_model):
+    """No signature to drop what it does not name (docs/prediction.md: carried through)."""
+    import mlflow
+    import pandas as pd
+
+    folder, uri, _ = logged_model
+    mlflow.set_tracking_uri(f"sqlite:///{folder / 'mlflow.db'}")
+    try:
+        model = mlflow.pyfunc.load_model(uri)
+    finally:
+        mlflow.set_tracking_uri(None)
+    answer = model.predict(pd.DataFrame({"formula": ["KBr", "Xx"], "sample": ["s1", "s2"]}))
+    assert list(answer["sample"]) == ["s1", "s2"]
+    assert answer["predicted_band_gap"].notna().tolist() == [True, False]
+    assert model.metadata.get_input_schema() is None and model.input_example is not None

@@ -3,6 +3,10 @@ where to get it), or a dataset that another pipeline makes (which one, and the c
 
 from __future__ import annotations
 
+import json
+import shlex
+from pathlib import Path
+
 from kedro.framework.hooks import hook_impl
 
 from atomdl.errors import MissingInputError, MissingUserDataError
@@ -30,6 +34,15 @@ _MAKERS = (
 class RequireInputsHooks:
     """Every input of the run that is neither optional nor present stops the run at its start."""
 
+    def __init__(self) -> None:
+        self._conf_source: str | None = None  # --conf-source, when not the project's conf/
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        source = Path(str(context.config_loader.conf_source))
+        own = Path(context.project_path) / "conf"
+        self._conf_source = None if source.resolve() == own.resolve() else str(source)
+
     @hook_impl
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
         needed = sorted(
@@ -46,7 +59,9 @@ class RequireInputsHooks:
                 )
         if missing:
             requested = run_params.get("pipeline_names") or [run_params.get("pipeline_name")]
-            raise MissingInputError(_missing_message(missing, catalog, [p for p in requested if p]))
+            options = _run_options(run_params, self._conf_source)
+            requested = [p for p in requested if p]
+            raise MissingInputError(_missing_message(missing, catalog, requested, options))
 
 
 def _optional(catalog, name: str) -> bool:
@@ -60,9 +75,37 @@ def _makers(name: str) -> list[str]:
     return [p for p in _MAKERS if p in pipelines and name in pipelines[p].all_outputs()]
 
 
-def _missing_message(missing: list[str], catalog, requested: list[str]) -> str:
+def _run_options(run_params: dict, conf_source: str | None) -> list[str]:
+    """This run's options that change what the suggested run makes: --env, --params and
+    --conf-source, as the user gave them."""
+    options = []
+    if run_params.get("env"):
+        options += ["--env", run_params["env"]]
+    if run_params.get("runtime_params"):
+        options += ["--params", ",".join(_dotted(run_params["runtime_params"]))]
+    if conf_source:
+        options += ["--conf-source", conf_source]
+    return options
+
+
+def _dotted(params: dict, prefix: str = "") -> list[str]:
+    """``--params`` as the user typed them: ``key.sub=value`` pairs."""
+    pairs = []
+    for key, value in params.items():
+        if isinstance(value, dict) and value:
+            pairs += _dotted(value, f"{prefix}{key}.")
+        else:
+            shown = value if isinstance(value, str) else json.dumps(value)
+            pairs.append(f"{prefix}{key}={shown}")
+    return pairs
+
+
+def _missing_message(
+    missing: list[str], catalog, requested: list[str], options: list[str] = ()
+) -> str:
     """One line per missing dataset naming the pipeline that makes it, then one command that
-    makes everything missing upstream as well (following each maker's own missing inputs)."""
+    makes everything missing upstream as well (following each maker's own missing inputs),
+    with this run's ``options``."""
     from kedro.framework.project import pipelines
 
     lines, chain, queue, seen = [], set(), list(missing), set()
@@ -86,8 +129,7 @@ def _missing_message(missing: list[str], catalog, requested: list[str]) -> str:
             if not n.startswith("params:") and not _optional(catalog, n) and not catalog.exists(n)
         ]  # fmt: skip
     order = [p for p in _MAKERS if p in chain] + [p for p in requested if p not in chain]
+    command = shlex.join(["kedro", "run", "--pipelines", ",".join(order), *options])
     return (
-        "This run needs datasets that do not exist yet:\n"
-        + "\n".join(lines)
-        + f"\nrun `kedro run --pipelines {','.join(order)}`"
+        "This run needs datasets that do not exist yet:\n" + "\n".join(lines) + f"\nrun `{command}`"
     )

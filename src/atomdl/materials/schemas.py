@@ -103,6 +103,9 @@ class TableSchema:
     columns: Callable[[], dict]
     #: column names as written in the file -> as the schema names them (C2DB's decorated header)
     normalise_columns: Callable[[pd.Index], pd.Index] | None = None
+    #: what the schema's columns cannot say (one of two sets of columns): the columns -> a
+    #: problem, or None
+    columns_check: Callable[[list[str]], str | None] | None = None
 
     @cached_property
     def schema(self):
@@ -132,6 +135,9 @@ class TableSchema:
                 f"no {names} column: {self.description} needs {self.required}; "
                 f"the columns are {list(columns)}"
             )
+        problem = self.columns_check(list(columns)) if self.columns_check else None
+        if problem:
+            raise BadTableError(f"{problem}; the columns are {list(columns)}")
         if table.empty:
             raise BadTableError(f"no data rows (header only): {self.description} is empty")
 
@@ -239,6 +245,12 @@ JANUS_TO_PREDICT = TableSchema(
         "prototype": _text(),
         **{c: _text(required=False) for c in ("m", "x", "y", "formula")},
     },
+    columns_check=lambda columns: (
+        None
+        if {"m", "x", "y"} <= set(columns) or "formula" in columns
+        else "no 'm', 'x', 'y' columns and no 'formula' column: the Janus materials to predict "
+        "need one or the other (M, X, Y or an MXY formula)"
+    ),
 )
 
 SCHEMAS = {

@@ -67,9 +67,10 @@ class Prediction:
     table: pd.DataFrame
     rejected: pd.DataFrame  # atomdl.rejects.REJECT_COLUMNS
 
-    def combined(self) -> pd.DataFrame:
+    def combined(self, materials: pd.DataFrame | None = None) -> pd.DataFrame:
         """One row per input row, in input order; a rejected row has no prediction and its
-        reason in ``rejected_reason``."""
+        reason in ``rejected_reason``, and the other columns of ``materials`` (the input) as
+        given."""
         rejected = pd.DataFrame(  # the values, typed as the table's own columns would be
             {
                 "row": self.rejected["row"].to_numpy(dtype=int),
@@ -77,7 +78,14 @@ class Prediction:
                 "rejected_reason": [None if pd.isna(v) else v for v in self.rejected["reason"]],
             }
         )
-        table = pd.concat([self.table, rejected], ignore_index=True)
+        if materials is not None and len(rejected):
+            given = materials.iloc[rejected["row"]].reset_index(drop=True)
+            given = given.drop(columns=[c for c in given.columns if c in rejected.columns])
+            rejected = pd.concat([rejected, given], axis=1)
+        if rejected.empty:  # a concat with no rows would still make the user's integers floats
+            table = self.table.assign(rejected_reason=pd.Series([None] * len(self.table)))
+        else:
+            table = pd.concat([self.table, rejected], ignore_index=True)
         return table.sort_values("row", kind="stable").reset_index(drop=True)
 
 
@@ -197,8 +205,13 @@ class BandGapPredictor:
         )
 
     def input_example(self) -> pd.DataFrame | None:
-        """An input the served model shows as its signature (none where one cannot say it)."""
+        """An input the served model shows as its example (``mlflow models serve`` docs)."""
         return None
+
+    @classmethod
+    def check_columns(cls, columns) -> None:
+        """Refuse (``ValueError``) a table that cannot be predicted as a whole, before anything
+        is fitted for it (a subclass says which columns it needs)."""
 
     def materials_inputs(self, materials: pd.DataFrame):
         """(inputs with features, rejects, training keys) of the rows to predict."""
@@ -245,7 +258,9 @@ def predict_band_gaps(
 ) -> pd.DataFrame:
     """Predicted band gaps (eV) with uncertainty and domain flags, one row per input row;
     rejected rows say why in ``rejected_reason`` (see ``BandGapPredictor.predict``)."""
-    return predictor.predict(materials).combined()
+    if not isinstance(materials, pd.DataFrame):
+        materials = pd.DataFrame({"formula": list(materials)})
+    return predictor.predict(materials).combined(materials)
 
 
 def featurized(materials, candidates, rejects, build, keys_of):

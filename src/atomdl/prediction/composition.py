@@ -52,9 +52,13 @@ class CompositionPredictor(BandGapPredictor):
     def input_example(self) -> pd.DataFrame:
         return pd.DataFrame({"formula": ["GaN", "ZnO", "CsPbBr3"]})
 
+    @classmethod
+    def check_columns(cls, columns) -> None:
+        if "formula" not in list(columns):
+            raise ValueError(f"composition input needs a 'formula' column; got {list(columns)}")
+
     def materials_inputs(self, materials: pd.DataFrame):
-        if "formula" not in materials.columns:
-            raise ValueError(f"composition input needs a 'formula' column; got {list(materials)}")
+        self.check_columns(materials.columns)
         formulas = materials["formula"].tolist()
         # not ingestion's parse_composition_table: a table to predict may ask twice for one
         # material

@@ -11,7 +11,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from atomdl.chemistry import element_symbols
+from atomdl.chemistry import element_symbols, parse_formula
 from atomdl.features import ModelInput, model_input
 from atomdl.materials.janus import assign_sites
 from atomdl.prediction.base import (
@@ -28,6 +28,7 @@ from atomdl.representations import Representation
 __all__ = [
     "JANUS_PROTOTYPE_NAMES",
     "JanusPredictor",
+    "canonical_sites",
     "fit_janus_predictor",
     "gap_classifier",
     "gap_table",
@@ -39,38 +40,70 @@ logger = logging.getLogger(__name__)
 JANUS_PROTOTYPE_NAMES = ("2H", "1T")
 
 
+def canonical_sites(sites) -> tuple[str, str, str]:
+    """(M, X, Y) of three different elements by ingestion's site rule
+    (``atomdl.materials.janus.assign_sites``), whatever order they are given in: the same
+    material always gets the same sites, so the same features and the same answer."""
+    try:
+        return assign_sites("".join(sites))
+    except ValueError as error:
+        raise ValueError(getattr(error, "reason", str(error))) from None
+
+
 def janus_keys(rows: pd.DataFrame) -> list[str]:
-    """One key per Janus material: its sites and prototype."""
-    return [
-        f"{m}{x}{y} {p}"
-        for m, x, y, p in zip(rows["m"], rows["x"], rows["y"], rows["prototype"], strict=True)
-    ]
+    """One key per Janus material: its canonical sites and prototype (a training material
+    whose true structure puts another atom in the middle is found by its elements too)."""
+    keys = []
+    for m, x, y, p in zip(rows["m"], rows["x"], rows["y"], rows["prototype"], strict=True):
+        try:
+            m, x, y = canonical_sites((m, x, y))
+        except ValueError:
+            pass  # no rule order (two elements of the lowest group): as given
+        keys.append(f"{m}{x}{y} {p}")
+    return keys
 
 
 @dataclass(frozen=True, kw_only=True)
 class JanusPredictor(BandGapPredictor):
     """Predicts for a table with ``m, x, y`` or an MXY ``formula``, and ``prototype`` (2H or
-    1T); the structure is estimated, and the classifier says how likely a gap is."""
+    1T); the structure is estimated, and the classifier says how likely a gap is.
+
+    The three elements are put on their sites by ingestion's rule (:func:`canonical_sites`)
+    whatever order the row gives them in (``Mo, Se, S`` is MoSSe, as ``MoSeS`` is); the order
+    given is kept in ``given_sites`` (``Mo,Se,S``)."""
 
     structures: JanusStructureModel  # a, c and positions of materials C2DB does not have
     classifier: object  # gapped (1) or metallic (0), predict_proba
     kind: ClassVar[str] = "janus"
-    leading_columns: ClassVar[tuple[str, ...]] = ("row", "formula", "m", "x", "y", "prototype")
+    leading_columns: ClassVar[tuple[str, ...]] = (
+        "row", "formula", "m", "x", "y", "prototype", "given_sites",
+    )  # fmt: skip
 
-    def materials_inputs(self, materials: pd.DataFrame):
-        if "prototype" not in materials.columns or not (
-            {"m", "x", "y"} <= set(materials.columns) or "formula" in materials.columns
+    def input_example(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"m": ["Mo", "W"], "x": ["S", "S"], "y": ["Se", "Te"], "prototype": ["2H", "2H"]}
+        )
+
+    @classmethod
+    def check_columns(cls, columns) -> None:
+        """Refuse a table that cannot be predicted as a whole (before any model is fitted)."""
+        columns = list(columns)
+        if "prototype" not in columns or not (
+            {"m", "x", "y"} <= set(columns) or "formula" in columns
         ):
             raise ValueError(
                 "Janus input needs a 'prototype' column (2H or 1T) and either 'm', 'x', 'y' or "
-                f"a 'formula' (MXY); got {list(materials)}"
+                f"a 'formula' (MXY); got {columns}"
             )
+
+    def materials_inputs(self, materials: pd.DataFrame):
+        self.check_columns(materials.columns)
         known_symbols = element_symbols()
         rejects, rows = [], []
         for row, record in enumerate(materials.to_dict("records")):
             described = record.get("formula") or "".join(str(record.get(s, "")) for s in "mxy")
             try:
-                m, x, y = _janus_sites(record, known_symbols)
+                (m, x, y), given = _janus_sites(record, known_symbols)
                 prototype = str(record["prototype"]).strip()
                 if prototype not in JANUS_PROTOTYPE_NAMES:
                     raise ValueError(
@@ -79,8 +112,8 @@ class JanusPredictor(BandGapPredictor):
             except ValueError as error:
                 rejects.append({"row": row, "formula": described, "reason": str(error)})
                 continue
-            rows.append((row, f"{m}{x}{y}", m, x, y, prototype))
-        candidates = pd.DataFrame(rows, columns=["row", "formula", "m", "x", "y", "prototype"])
+            rows.append((row, f"{m}{x}{y}", m, x, y, prototype, given))
+        candidates = pd.DataFrame(rows, columns=list(self.leading_columns))
         if len(candidates):
             candidates = self.structures.estimate(candidates)
         candidates["elements"] = [
@@ -102,7 +135,8 @@ class JanusPredictor(BandGapPredictor):
         return table
 
 
-def _janus_sites(record: dict, known_symbols) -> tuple[str, str, str]:
+def _janus_sites(record: dict, known_symbols) -> tuple[tuple[str, str, str], str]:
+    """The row's canonical (M, X, Y), and its elements in the order given (``Mo,Se,S``)."""
     if all(pd.notna(record.get(s)) and str(record.get(s)).strip() for s in "mxy"):
         sites = tuple(str(record[s]).strip() for s in "mxy")
         unknown = [s for s in sites if s not in known_symbols]
@@ -110,14 +144,15 @@ def _janus_sites(record: dict, known_symbols) -> tuple[str, str, str]:
             raise ValueError(f"not element symbols: {' '.join(unknown)}")
         if len(set(sites)) != 3:
             raise ValueError(f"M, X, Y must be three different elements, got {' '.join(sites)}")
-        return sites
+        return canonical_sites(sites), ",".join(sites)
     formula = record.get("formula")
     if formula is None or pd.isna(formula):
         raise ValueError("no M, X, Y and no formula")
     try:
-        return assign_sites(str(formula))
+        sites = assign_sites(str(formula))  # also refuses Mo2SSe, what is not M1X1Y1
     except ValueError as error:
         raise ValueError(getattr(error, "reason", str(error))) from None
+    return sites, ",".join(parse_formula(str(formula)))
 
 
 def fit_janus_predictor(

@@ -46,16 +46,17 @@ def janus_candidates(
     """Every (M, X, Y, prototype) not in ``known`` (ingestion's Janus table). Columns
     ``m, x, y, prototype, formula, pair, m_in_training`` (M is among ``known``'s centres)."""
     from atomdl.materials.janus import assign_sites
+    from atomdl.prediction.janus import janus_keys
 
     metals = transition_metals() if metals is None else metals
-    taken = set(zip(known["m"], known["x"], known["y"], known["prototype"], strict=True))
+    taken = set(janus_keys(known))  # by canonical sites, as predictions find known materials
     centres = set(known["m"])
     rows = []
     for m in metals:
         for a, b in combinations(outer, 2):
             _, x, y = assign_sites(f"{m}{a}{b}")
             for prototype in prototypes:
-                if (m, x, y, prototype) not in taken:
+                if f"{m}{x}{y} {prototype}" not in taken:
                     rows.append((m, x, y, prototype, f"{m}{x}{y}", f"{x}/{y}", m in centres))
     return pd.DataFrame(
         rows, columns=["m", "x", "y", "prototype", "formula", "pair", "m_in_training"]

@@ -19,7 +19,9 @@ __all__ = ["BandGapModel", "log_band_gap_model"]
 
 class BandGapModel(PythonModel):
     """One output row per input row, in order: ``predicted_band_gap`` (eV), ``uncertainty``,
-    the domain flags, and ``rejected_reason`` for a row that could not be featurized."""
+    the domain flags, and ``rejected_reason`` for a row that could not be featurized; the
+    input's other columns carried through (the model is logged without a signature, which
+    would drop them)."""
 
     def __init__(self, predictor=None):
         self.predictor = predictor
@@ -52,7 +54,9 @@ def log_band_gap_model(predictor, name: str, code_paths=(), pip_requirements=())
             artifacts={"predictor": str(path)},
             code_paths=list(code_paths),
             pip_requirements=list(pip_requirements),
-            # composition models get a signature from an example; a Janus model takes either
-            # m, x, y or a formula, which one signature cannot say
+            # an example, but no signature: MLflow drops every column a signature does not name,
+            # and the user's own columns (an id, a note) are carried through; a Janus model
+            # takes either m, x, y or a formula, which one signature cannot say either
             input_example=predictor.input_example(),
+            signature=False,
         )

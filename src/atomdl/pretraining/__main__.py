@@ -8,8 +8,8 @@
 
 ``C``: the parsed corpus (``data/03_primary/oqmd_compositions.parquet``, from the ingestion
 pipeline); ``V``: its token vocabulary (``data/05_model_input/token_vocabulary.csv``). The
-parameters are the project's, read as ``kedro run --env ENV`` reads them (Kedro's
-OmegaConfigLoader over ``conf/base`` and ``conf/ENV``); ``--params
+parameters are the project's, read as ``kedro run --env ENV`` reads them
+(``atomdl.config``: ``conf/base``, ``conf/ENV``, then ``conf/local``); ``--params
 pretraining.training.epochs=3`` overrides one key. Under torchrun (WORLD_SIZE > 1) the processes
 join a process group (NCCL on GPUs, gloo on CPU) and train one model together;
 ``pretraining.training.batch_size`` is the global batch. Rank 0 alone writes the checkpoints
@@ -34,16 +34,16 @@ OUTPUTS = ("atom_encoder.pkl", "atom_dl_vectors.csv", "history.csv", "record.jso
 
 
 def read_parameters(conf_source: str | Path, env: str | None, overrides: list[str]) -> dict:
-    """The ``pretraining`` parameters as Kedro's config loader reads them for ``env``, with
+    """The ``pretraining`` parameters as the project's config loader reads them for ``env``, with
     ``KEY=VALUE`` overrides (dotted keys), validated as the pipeline validates them."""
-    from kedro.config import OmegaConfigLoader
     from omegaconf import OmegaConf
 
+    from atomdl.config import LayeredConfigLoader
     from atomdl.parameters import validate_parameters
     from atomdl.settings import CONFIG_LOADER_ARGS
 
     runtime = OmegaConf.to_container(OmegaConf.from_dotlist(list(overrides)))
-    loader = OmegaConfigLoader(
+    loader = LayeredConfigLoader(
         conf_source=str(conf_source), env=env, runtime_params=runtime, **CONFIG_LOADER_ARGS
     )
     parameters = OmegaConf.to_container(OmegaConf.merge(loader["parameters"], runtime))

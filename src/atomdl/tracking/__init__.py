@@ -7,6 +7,10 @@ heavy is imported here, so ``import atomdl.tracking`` costs nothing at ``kedro``
 * ``pretraining``: the encoder's training run: its epoch metrics and run record.
 * ``selection``: model selection's nested runs, one per task x representation x model.
 * ``embedding``: the embedding analysis's scores.
+* ``dead_runs``: each run tagged with its process; the runs of processes that died without a
+  word (``kill -9``) closed by the next run, nested runs with them.
+* ``store``: the project's ``mlflow.db`` checked before MLflow opens it, and a copied project's
+  artifact locations rebased onto its own ``mlruns/`` (plain sqlite3).
 
 Without an active MLflow run nothing is written: a notebook that loads the catalog opens no run.
 """

@@ -194,7 +194,7 @@ def test_registry_lists_the_seven_pipelines(make_project):
         "model_selection.tabulate_janus_selection",
         "model_selection.draw_janus_selection_figures",
         "model_selection.log_janus_selection_runs",
-        "prediction.fit_janus_predictor",
+        "prediction.check_janus_materials_to_predict",
         "prediction.predict_janus_band_gaps",
         "prediction.screen_janus_candidates",
     }

@@ -8,11 +8,18 @@ from typing import Any
 
 import pandas as pd
 
+from atomdl.errors import AtomdlError
 from atomdl.parameters import Prediction
 
 logger = logging.getLogger(__name__)
 
 FIGURE_FORMATS = ("png", "svg")
+
+
+class BadMaterialsToPredictError(AtomdlError, ValueError):
+    """The user's table of materials to predict cannot be used as a whole."""
+
+
 #: what the MLflow run records of the results row predicted with
 RECORD_KEYS = ("representation", "model", "mae_mean", "mae_std", "settings",
                "best_params_most_chosen")  # fmt: skip
@@ -83,6 +90,47 @@ def predict_materials(predictor, materials: pd.DataFrame) -> tuple[pd.DataFrame,
     logger.info("Predicted %d materials (%d outside the training domain): %s",
                 len(prediction.table), flagged, predictor.describe())  # fmt: skip
     return prediction.table, prediction.rejected
+
+
+#: what reads each task's materials to predict (its ``check_columns`` says what a table needs)
+def _predictor_class(task: str):
+    from atomdl.prediction import CompositionPredictor, JanusPredictor
+
+    return JanusPredictor if task == "janus" else CompositionPredictor
+
+
+def check_materials_to_predict(materials: pd.DataFrame, task: str) -> pd.DataFrame:
+    """The user's table, checked as a whole before any model is fitted: loading it checks its
+    schema (``raw_<task>_to_predict``), and this node has no other input, so Kedro runs it
+    before the nodes that fit (they take its output)."""
+    try:
+        _predictor_class(task).check_columns(materials.columns)
+    except ValueError as error:
+        raise BadMaterialsToPredictError(
+            f"raw_{task}_to_predict: {error}. Fix the file named by that catalog entry "
+            "(docs/prediction.md, 'From Kedro')."
+        ) from None
+    logger.info("%s: %d materials to predict", task, len(materials))
+    return materials
+
+
+def predict_task(
+    materials_to_predict: pd.DataFrame,
+    materials: pd.DataFrame,
+    element_representations: dict,
+    cv_results: pd.DataFrame,
+    params: dict[str, Any],
+    task: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, object, dict, object]:
+    """The task's model fitted (``fit_predictor``) and the user's table predicted, returned as
+    one set: predictions, reject report, predictor, MLflow record, and the predictor again for
+    the catalog to log as the served model, last, so that a failed save leaves no model logged
+    (``atomdl.hooks.VersionSetHooks`` removes the set's files this run saved before it)."""
+    predictor, tracked, served = fit_predictor(
+        materials, element_representations, cv_results, params, task
+    )
+    table, rejected = predict_materials(predictor, materials_to_predict)
+    return table, rejected, predictor, tracked, served
 
 
 def _classifier_folds(predictor, materials: pd.DataFrame, params: Prediction) -> pd.DataFrame:

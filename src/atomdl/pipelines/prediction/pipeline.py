@@ -13,30 +13,35 @@ MATERIALS = {"expt_gap": "primary_expt_gap_compositions", "janus": "primary_janu
 
 
 def _task(task: str, tags: list[str]) -> list[Node]:
-    fit = update_wrapper(partial(nodes.fit_predictor, task=task), nodes.fit_predictor)
+    """The user's table checked (before any fit), then the model fitted and the table predicted
+    in one node, whose outputs are one set: all saved, or none (``VersionSetHooks``)."""
+    check = update_wrapper(
+        partial(nodes.check_materials_to_predict, task=task), nodes.check_materials_to_predict
+    )
+    predict = update_wrapper(partial(nodes.predict_task, task=task), nodes.predict_task)
     return [
         Node(
-            fit,
+            check,
+            inputs=f"raw_{task}_to_predict",
+            outputs=f"prediction_{task}_materials_to_predict",
+            name=f"check_{task}_materials_to_predict",
+            tags=tags,
+        ),
+        Node(
+            predict,
             inputs=[
+                f"prediction_{task}_materials_to_predict",
                 MATERIALS[task],
                 "feature_element_representations",
                 f"selection_{task}_results",
                 "params:prediction",
             ],
-            outputs=[
+            outputs=[  # saved in this order: the served model last
+                f"prediction_{task}_band_gap_predictions",
+                f"reporting_{task}_prediction_rejects",
                 f"prediction_{task}_band_gap_predictor",
                 f"reporting_{task}_predictor_record",
                 f"prediction_{task}_band_gap_pyfunc",
-            ],
-            name=f"fit_{task}_predictor",
-            tags=tags,
-        ),
-        Node(
-            nodes.predict_materials,
-            inputs=[f"prediction_{task}_band_gap_predictor", f"raw_{task}_to_predict"],
-            outputs=[
-                f"prediction_{task}_band_gap_predictions",
-                f"reporting_{task}_prediction_rejects",
             ],
             name=f"predict_{task}_band_gaps",
             tags=tags,
