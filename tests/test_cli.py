@@ -97,6 +97,24 @@ def test_a_folder_without_write_permission_is_refused_naming_it(tmp_path, monkey
     WritableOutputsHooks().before_pipeline_run({"project_path": str(tmp_path)}, pipeline, catalog)
 
 
+def test_the_unit_cache_folder_is_checked_too(tmp_path, monkeypatch):
+    from kedro.io import MemoryDataset
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").write_text("a file where the folder should be\n")
+    catalog = DataCatalog({"params:model_selection": MemoryDataset({"unit_cache": "data/units"})})
+    pipeline = Pipeline([node(lambda p: None, "params:model_selection", None)])
+    with pytest.raises(UnwritableOutputError) as caught:
+        WritableOutputsHooks().before_pipeline_run({"project_path": str(tmp_path)}, pipeline,
+                                                   catalog)  # fmt: skip
+    assert str(caught.value) == (
+        f"This run cannot write to {tmp_path / 'data'} (a file where a folder should be), where "
+        "it saves model_selection.unit_cache: move that file away (the run makes the folders it "
+        "needs), or set model_selection.unit_cache to another folder in "
+        "conf/local/parameters.yml"
+    )
+
+
 class _DeniedDataset(AbstractDataset):
     """Saves and loads as a folder without permissions does (root is never denied)."""
 
