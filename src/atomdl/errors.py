@@ -4,7 +4,15 @@ traceback back."""
 
 from __future__ import annotations
 
-__all__ = ["AtomdlError", "BadParametersError", "MissingInputError", "MissingUserDataError"]
+__all__ = [
+    "AtomdlError",
+    "BadParametersError",
+    "ChangedOutputError",
+    "MissingInputError",
+    "MissingUserDataError",
+    "SchedulerUnreachableError",
+    "UnwritableOutputError",
+]
 
 # Also expected, defined where they arise: ``atomdl.materials.schemas.BadTableError`` (a table
 # unusable as a whole), ``atomdl.datasets.BadInputFileError`` (such a raw file, named),
@@ -25,3 +33,17 @@ class MissingUserDataError(MissingInputError):
 
 class BadParametersError(AtomdlError, ValueError):
     """Parameters that the project cannot run with (``atomdl.parameters``)."""
+
+
+class ChangedOutputError(AtomdlError, ValueError):
+    """A saved output no longer matches the fingerprint it was saved with (edited by hand, or
+    damaged): the run that made it has to make it again."""
+
+
+class SchedulerUnreachableError(AtomdlError, OSError):
+    """The Dask scheduler the parameters name does not answer."""
+
+
+class UnwritableOutputError(AtomdlError, OSError):
+    """A run's output cannot be written where the catalog puts it (permissions, a file where a
+    folder should be, a full or read-only disk)."""

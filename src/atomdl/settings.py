@@ -16,6 +16,7 @@ from atomdl.hooks import (
     RequireInputsHooks,
     ValidateParametersHooks,
     VersionSetHooks,
+    WritableOutputsHooks,
 )
 
 # Telemetry off unless a user turns it on: nothing should wait for a network. Kedro's own
@@ -39,6 +40,7 @@ HOOKS = (
     MlflowStoreHooks(),  # refuses a corrupt mlflow.db, rebases a copy's, before kedro-mlflow
     VersionSetHooks(),
     RequireInputsHooks(),
+    WritableOutputsHooks(),  # after the inputs' check in this list: called before it
     ValidateParametersHooks(),
 )
 

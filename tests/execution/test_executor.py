@@ -233,3 +233,19 @@ def test_a_comparison_resumed_from_kept_units_equals_a_fresh_one(tmp_path, in_pr
     assert {path: path.stat().st_mtime_ns for path in tmp_path.glob("*.pkl")} == kept  # reused
     _assert_same(first, in_process)
     _assert_same(again, in_process)
+
+
+def test_units_kept_but_unreadable_are_counted_as_computed_again(tmp_path, caplog):
+    weights = np.ones(10)
+    with executor("processes", 1, cache=tmp_path) as run:
+        list(run(_units(weights, [1, 2, 3])))
+    damaged = sorted(tmp_path.glob("*.pkl"))[0]
+    damaged.write_bytes(b"cut sho")
+    CALLS.clear()
+    caplog.set_level("INFO", logger="atomdl.execution.cache")
+    with executor("processes", 1, cache=tmp_path) as run:
+        assert list(run(_units(weights, [1, 2, 3]))) == [11.0, 14.0, 19.0]
+    assert len(CALLS) == 1  # the damaged one alone
+    assert f"2 of 3 units of work taken from {tmp_path}" in caplog.text  # not "3 of 3"
+    assert f"Units kept in {tmp_path} that could not be read, computed again: 1" in caplog.text
+    assert f"The unit kept in {damaged} could not be read (" in caplog.text

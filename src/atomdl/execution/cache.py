@@ -88,18 +88,34 @@ class UnitCache:
             # read once per run: edits made later do not count
             version, tuned = self.code_version(), {}
             keys = [self.key(unit, digests, version, tuned) for unit in units]
-            found = {i: self.folder / f"{k}.pkl" for i, k in enumerate(keys)}
-            found = {i: path for i, path in found.items() if path.exists()}
-            todo = [i for i in range(len(units)) if i not in found]
-            if found:
-                logger.info("%d of %d units of work taken from %s", len(found), len(units),
+            kept = {i: self.folder / f"{k}.pkl" for i, k in enumerate(keys)}
+            kept = {i: path for i, path in kept.items() if path.exists()}
+            # read before counting: a unit is taken only if its file could be read
+            taken, unreadable = {}, {}
+            for i, path in kept.items():
+                value = self._load(path)
+                if value is _MISSING:
+                    unreadable[i] = path
+                else:
+                    taken[i] = value
+            if kept:
+                logger.info("%d of %d units of work taken from %s", len(taken), len(units),
                             self.folder)  # fmt: skip
+            if unreadable:
+                logger.warning(
+                    "Units kept in %s that could not be read, computed again: %d (damaged or "
+                    "cut-short files, each named above)",
+                    self.folder,
+                    len(unreadable),
+                )
+            todo = [i for i in range(len(units)) if i not in taken]
             fresh = run([units[i] for i in todo])
             for i, key in enumerate(keys):
-                value = self._load(found[i]) if i in found else _MISSING
-                if value is _MISSING:
-                    value = next(fresh) if i not in found else units[i].run()
-                    self._save(key, value)
+                if i in taken:
+                    yield taken.pop(i)
+                    continue
+                value = next(fresh)
+                self._save(key, value)
                 yield value
 
         return cached_run
@@ -196,7 +212,8 @@ class UnitCache:
         try:
             return joblib.load(path)
         except Exception as error:  # noqa: BLE001  (a damaged file is recomputed, not trusted)
-            logger.warning("Recomputing the unit in %s: it could not be read (%s)", path, error)
+            why = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            logger.warning("The unit kept in %s could not be read (%s)", path, why)
             return _MISSING
 
     def _save(self, key: str, value) -> None:

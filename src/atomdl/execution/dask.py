@@ -7,6 +7,8 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from atomdl.errors import SchedulerUnreachableError
+
 __all__ = ["dask_client", "on_dask"]
 
 logger = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ def dask_client(address: str | None, n_jobs: int):
 
     if address:
         logger.info("Model selection on the Dask cluster at %s", address)
-        with Client(address) as client:
+        with _connected(address) as client:
             yield client
         return
     workers = max(int(n_jobs), 1) if n_jobs != -1 else None
@@ -52,6 +54,76 @@ def dask_client(address: str | None, n_jobs: int):
         logger.info("Model selection on a local Dask cluster of %d workers",
                     len(client.scheduler_info()["workers"]))  # fmt: skip
         yield client
+
+
+#: seconds to wait for a scheduler that accepts the connection (distributed waits 30 s)
+CONNECT_TIMEOUT_S = 5
+_WHAT_TO_DO = (
+    "start `dask scheduler` there (and `dask worker {address}` on each machine), or set "
+    "model_selection.parallel.address to null to run on a local cluster"
+)
+
+
+@contextmanager
+def _connected(address: str):
+    """A client of the scheduler at ``address``; one that does not answer fails in seconds
+    (``SchedulerUnreachableError`` naming the address and what to do), not after
+    distributed's 30 s of retries and a traceback."""
+    _refused_at_once(address)
+    with _client(address) as client:
+        yield client
+
+
+def _client(address: str):
+    """``Client(address)``, bounded in time: distributed's own timeout does not cover a port
+    that accepts the connection and never answers (it waits forever, measured with
+    distributed 2026.8), so the client is made in a helper thread given twice the timeout."""
+    import threading
+
+    from distributed import Client
+
+    made: dict = {}
+
+    def connect():
+        try:
+            made["client"] = Client(address, timeout=CONNECT_TIMEOUT_S)
+        except Exception as error:  # noqa: BLE001  (timed out, refused, not a scheduler)
+            made["error"] = error
+
+    thread = threading.Thread(target=connect, name="atomdl-dask-connect", daemon=True)
+    thread.start()
+    thread.join(2 * CONNECT_TIMEOUT_S)
+    if "client" in made:
+        return made["client"]
+    why = made.get("error") or f"no answer within {2 * CONNECT_TIMEOUT_S} s"
+    raise SchedulerUnreachableError(
+        f"The Dask scheduler at {address} does not answer ({why}): "
+        + _WHAT_TO_DO.format(address=address)
+    ) from made.get("error")
+
+
+def _refused_at_once(address: str) -> None:
+    """Nothing listening on a tcp:// address's port is known at once; distributed would retry
+    until its timeout."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if not address.startswith("tcp://"):
+        return
+    try:
+        parts = urlsplit(address)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return  # distributed says what is wrong with it
+    if not host or not port:
+        return
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as error:
+        raise SchedulerUnreachableError(
+            f"The Dask scheduler at {address} does not answer ({error.strerror or error}): "
+            + _WHAT_TO_DO.format(address=address)
+        ) from error
 
 
 def on_dask(client, units) -> Iterator:

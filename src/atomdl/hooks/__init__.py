@@ -3,6 +3,8 @@
 * ``parameters``: refuse parameters the project cannot run with, before anything else.
 * ``inputs``: refuse, before any work starts, a run whose inputs do not exist: a file users
   supply (where to get it), or a dataset that another pipeline makes (which one, and the command).
+* ``outputs``: refuse, before any work starts, a run that could not save its outputs (a folder
+  it may not write into, a file where a folder should be), naming the place and what to do.
 * ``checkpoints``: keep a finished pretraining's checkpoint until the whole run has saved its
   outputs and its MLflow record, so an interruption while saving costs no retraining.
 * ``version_sets``: read outputs saved together (encoder, vectors, history) at the newest
@@ -18,6 +20,7 @@ from atomdl.hooks.checkpoints import KeepCheckpointHooks
 from atomdl.hooks.inputs import USER_SUPPLIED, RequireInputsHooks
 from atomdl.hooks.mlflow_runs import CloseMlflowRunHooks
 from atomdl.hooks.mlflow_store import MlflowStoreHooks
+from atomdl.hooks.outputs import WritableOutputsHooks
 from atomdl.hooks.parameters import ValidateParametersHooks
 from atomdl.hooks.version_sets import VersionSetHooks
 
@@ -29,4 +32,5 @@ __all__ = [
     "RequireInputsHooks",
     "ValidateParametersHooks",
     "VersionSetHooks",
+    "WritableOutputsHooks",
 ]

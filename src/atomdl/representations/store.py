@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from atomdl.errors import ChangedOutputError
 from atomdl.representations.base import Representation
 
 __all__ = ["MANIFEST", "load_representations", "save_representations"]
@@ -42,23 +43,42 @@ def save_representations(representations: Iterable[Representation], folder: str 
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
 
 
+#: what to do when a stored set no longer matches its manifest
+REMAKE = "rerun `kedro run --pipelines representations` to make the set again"
+
+
 def load_representations(folder: str | Path) -> dict[str, Representation]:
-    """The representations of ``folder`` by name, in the order they were saved."""
+    """The representations of ``folder`` by name, in the order they were saved.
+
+    A vector file that no longer matches its manifest entry (edited, cut short, removed) is
+    refused (``ChangedOutputError``, naming the file and the command that remakes the set):
+    vectors changed by hand would silently change every result computed from them."""
     folder = Path(folder)
     path = folder / MANIFEST
     if not path.is_file():
         raise FileNotFoundError(f"{folder} holds no representation set (no {MANIFEST})")
-    manifest = json.loads(path.read_text())
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise ChangedOutputError(f"{path} could not be read ({error}): {REMAKE}") from error
     if manifest.get("format") != FORMAT:
         raise ValueError(f"{path}: format {manifest.get('format')!r}, expected {FORMAT!r}")
     loaded = {}
     for entry in manifest["representations"]:
-        representation = _reloaded(folder, entry)
+        file = folder / f"{entry['name']}.csv"
+        try:
+            representation = _reloaded(folder, entry)
+        except FileNotFoundError as error:
+            raise ChangedOutputError(
+                f"{file} is missing (its manifest lists it): {REMAKE}"
+            ) from error
+        except (OSError, ValueError) as error:  # cut short, columns edited
+            raise ChangedOutputError(
+                f"{file} could not be read as its manifest entry says ({error}): {REMAKE}"
+            ) from error
         if representation.sha256() != entry["sha256"] or representation.dim != entry["dim"]:
-            raise ValueError(
-                f"{folder / (entry['name'] + '.csv')} does not match its manifest entry "
-                "(changed after it was saved?)"
-            )
+            changed = "does not match its manifest entry (changed after it was saved?)"
+            raise ChangedOutputError(f"{file} {changed}: {REMAKE}")
         loaded[representation.name] = representation
     return loaded
 
