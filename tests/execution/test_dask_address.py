@@ -30,7 +30,7 @@ def test_nothing_listening_at_the_address_fails_at_once():
         probe.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
     error, took = _refused(address)
-    assert took < 3
+    assert took < 15  # distributed's own wait was 30 s (a generous bound: a loaded machine)
     assert expected_error_message(error) == (
         f"The Dask scheduler at {address} does not answer (Connection refused): "
         + WHAT_TO_DO.format(address=address)
@@ -46,7 +46,7 @@ def test_a_listener_that_never_answers_fails_after_the_connect_timeout(monkeypat
         silent.listen()
         address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
         error, took = _refused(address)
-    assert took < 5
+    assert took < 15  # distributed's own wait never ends here
     message = expected_error_message(error)
     assert message.startswith(f"The Dask scheduler at {address} does not answer (")
     assert message.endswith(WHAT_TO_DO.format(address=address)) and "\n" not in message

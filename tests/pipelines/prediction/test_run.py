@@ -3,8 +3,8 @@ checked before any model is fitted, and a run writes its outputs as one set or n
 
 from __future__ import annotations
 
+import errno
 import sqlite3
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -87,10 +87,8 @@ def test_a_table_without_formula_is_refused_before_any_fit(make_project, monkeyp
         raise AssertionError("a model was fitted for a table that cannot be predicted")
 
     monkeypatch.setattr(nodes, "fit_predictor", no_fit)
-    started = time.monotonic()
     with pytest.raises(Exception) as caught:
         _run(project)
-    assert time.monotonic() - started < 20
     message = expected_error_message(caught.value)
     assert message is not None, caught.value  # one line, no traceback, from the CLI
     assert "raw_expt_gap_to_predict" in message
@@ -119,14 +117,18 @@ def test_a_failed_prediction_run_leaves_no_part_of_its_set(
     before = {name: _versions(project, name) for name in SET_FILES}
     assert all(len(v) == 1 for v in before.values()) and len(_logged_models(project)) == 1
     if fails == "rejects":
-        (project / "conf" / "local" / "catalog.yml").write_text(
-            "reporting_expt_gap_prediction_rejects:\n"
-            "  type: pandas.CSVDataset\n"
-            "  filepath: data/08_reporting/blocked/expt_gap_prediction_rejects.csv\n"
-            "  versioned: true\n"
-            "  metadata: {atomdl: {version_set: prediction_expt_gap}}\n"
-        )
-        (project / "data" / "08_reporting" / "blocked").write_text("a file, not a folder")
+        # the disk fills up while the reject report is saved (a folder that cannot be written
+        # is refused before any work: atomdl.hooks.outputs)
+        from kedro_datasets.pandas import CSVDataset
+
+        save = CSVDataset.save
+
+        def disk_full(self, data):
+            if "prediction_rejects" in str(self._filepath):
+                raise OSError(errno.ENOSPC, "No space left on device", str(self._filepath))
+            return save(self, data)
+
+        monkeypatch.setattr(CSVDataset, "save", disk_full)
     else:
         from atomdl.prediction import served
 
@@ -134,7 +136,7 @@ def test_a_failed_prediction_run_leaves_no_part_of_its_set(
             raise RuntimeError("the MLflow store went away")
 
         monkeypatch.setattr(served, "log_band_gap_model", broken)
-    with pytest.raises(Exception, match="prediction_rejects|the MLflow store went away"):
+    with pytest.raises(Exception, match="No space left on device|the MLflow store went away"):
         _run(project)
     after = {name: _versions(project, name) for name in SET_FILES}
     assert after == before
