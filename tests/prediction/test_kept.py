@@ -132,3 +132,28 @@ def test_a_kept_janus_fit_takes_the_structures_and_the_classifier_too(
     assert_frame_equal(
         janus_predictor.predict(rows).table, again.predict(rows).table, check_exact=True
     )
+
+
+def test_the_screens_classifier_cv_is_kept_too(janus_materials, janus_predictor, tmp_path,
+                                               monkeypatch, caplog):  # fmt: skip
+    import atomdl.prediction
+    from atomdl.parameters import Prediction
+    from atomdl.pipelines.prediction import nodes
+
+    caplog.set_level(logging.INFO)
+    params = Prediction.model_validate(
+        {"janus_classifier_grid": {"n_estimators": [10]},
+         "janus_screening": {"outer": ["S", "Se"], "prototypes": ["2H"],
+                             "classifier_cv": {"splits": 2, "repeats": 1, "seed": 0}}}
+    )  # fmt: skip
+    store = FittedModelStore(tmp_path)
+    folds, kept = nodes._classifier_folds(janus_predictor, janus_materials, params, store)
+    assert len(folds) == 2 and "no fitted models for this key (none kept" in caplog.text
+    store.keep(kept)
+    _no_fit(monkeypatch, (atomdl.prediction, "evaluate_gap_classifier"))
+    again, _ = nodes._classifier_folds(janus_predictor, janus_materials, params, store)
+    assert_frame_equal(folds, again, check_exact=True)
+    repeated = params.model_copy(update={"janus_classifier_grid": {"n_estimators": [20]}})
+    with pytest.raises(AssertionError, match="fitted although"):
+        nodes._classifier_folds(janus_predictor, janus_materials, repeated, store)
+    assert "fit settings changed since the closest kept fit" in caplog.text

@@ -28,9 +28,11 @@ from pathlib import Path
 import pandas as pd
 
 __all__ = [
+    "CLASSIFIER_CV_SOURCES",
     "FIT_SOURCES",
     "FittedModelStore",
     "KeptFit",
+    "classifier_cv_parts",
     "fit_code_version",
     "fit_key",
     "fit_parts",
@@ -46,6 +48,12 @@ FIT_SOURCES = (
     "atomdl.prediction.structures",
     "atomdl.models.registry",
     "atomdl.models.two_stage",
+    "atomdl.protocol.splits",
+)
+#: what the nested CV of the Janus gapped-or-metallic classifier runs (the screen's scores)
+CLASSIFIER_CV_SOURCES = (
+    "atomdl.prediction.fitting",
+    "atomdl.prediction.screening",
     "atomdl.protocol.splits",
 )
 #: the models of a predictor that are fitted, by its kind, besides ``fitted`` (FittedModels)
@@ -71,8 +79,8 @@ def fit_key(parts: Mapping[str, str]) -> str:
     return content_hash(sorted(parts.items()))
 
 
-def fit_code_version(model: str) -> str:
-    """The fitting code and libraries (``UnitCache.code_version`` over ``FIT_SOURCES``); for a
+def fit_code_version(model: str | None, sources=FIT_SOURCES) -> str:
+    """The fitting code and libraries (``UnitCache.code_version`` over ``sources``); for a
     fine-tuned model also what its unit of work depends on (``UnitCache.finetuning_version``)."""
     import importlib
     import inspect
@@ -82,8 +90,8 @@ def fit_code_version(model: str) -> str:
     from atomdl.execution.cache import UnitCache
     from atomdl.models.registry import FINETUNE_MODELS
 
-    sources = [inspect.getsource(importlib.import_module(name)) for name in FIT_SOURCES]
-    version = UnitCache.code_version(sources)
+    texts = [inspect.getsource(importlib.import_module(name)) for name in sources]
+    version = UnitCache.code_version(texts)
     if model in FINETUNE_MODELS:
         start = model.removeprefix("finetune_")
         version = content_hash((version, UnitCache.finetuning_version(start)))
@@ -115,6 +123,18 @@ def fit_parts(training: str, reads: str, model: str, params: Mapping, settings: 
         "chosen row": content_hash((reads, model, sorted(dict(params).items()))),
         "fit settings": content_hash(sorted(dict(settings).items())),
         "code": fit_code_version(model),
+    }
+
+
+def classifier_cv_parts(features, gapped, ids, settings: Mapping) -> dict:
+    """The key's parts for the nested CV of the gapped-or-metallic classifier: its table, its
+    settings (splits, repeats, seed, grid), the code that runs it."""
+    from joblib import hash as content_hash
+
+    return {
+        "training table": table_digest(features, gapped, ids),
+        "fit settings": content_hash(sorted(dict(settings).items())),
+        "code": fit_code_version(None, CLASSIFIER_CV_SOURCES),
     }
 
 

@@ -148,16 +148,29 @@ def predict_task(
     return kept_fit(predictor), table, rejected, predictor, tracked, served
 
 
-def _classifier_folds(predictor, materials: pd.DataFrame, params: Prediction) -> pd.DataFrame:
-    """Nested CV of the gapped-or-metallic classifier on what the regressor reads."""
+def _classifier_folds(predictor, materials: pd.DataFrame, params: Prediction, store=None):
+    """Nested CV of the gapped-or-metallic classifier on what the regressor reads, or its
+    folds kept in ``store`` for the same key; and what to keep (``KeptFit``)."""
     from atomdl.prediction import evaluate_gap_classifier, gap_table
+    from atomdl.prediction.kept import KeptFit, classifier_cv_parts
 
     features, gapped, ids = gap_table(materials, predictor.inputs)
-    cv = params.janus_screening.classifier_cv
-    return evaluate_gap_classifier(
-        features[predictor.feature_columns], gapped, ids, n_splits=cv.splits,
-        n_repeats=cv.repeats, seed=cv.seed, grid=params.janus_classifier_grid,
-    )  # fmt: skip
+    features = features[predictor.feature_columns]
+    cv, grid = params.janus_screening.classifier_cv, params.janus_classifier_grid
+    settings = {"splits": cv.splits, "repeats": cv.repeats, "seed": cv.seed, "grid": grid}
+    parts = classifier_cv_parts(features, gapped, ids, settings)
+    about = (
+        f"janus screen: classifier nested CV ({cv.splits} x {cv.repeats}) on {len(ids)} materials"
+    )
+    kept = store.take(parts, about) if store is not None else None
+    if kept:
+        folds = kept["folds"]
+    else:
+        folds = evaluate_gap_classifier(
+            features, gapped, ids, n_splits=cv.splits, n_repeats=cv.repeats, seed=cv.seed,
+            grid=grid,
+        )  # fmt: skip
+    return folds, KeptFit(parts, {"folds": folds}, about)
 
 
 def _screening_record(predictor, ranked: pd.DataFrame, folds: pd.DataFrame) -> dict:
@@ -180,10 +193,11 @@ def _screening_record(predictor, ranked: pd.DataFrame, folds: pd.DataFrame) -> d
 
 
 def screen_janus(
-    predictor, materials: pd.DataFrame, params: dict[str, Any]
-) -> tuple[pd.DataFrame, pd.DataFrame, dict, dict, dict]:
-    """Candidates not in C2DB, classified gapped or metallic, gaps of those called gapped,
-    ranked; the classifier's nested-CV scores; the heat map."""
+    predictor, materials: pd.DataFrame, fitted_model_store, params: dict[str, Any]
+) -> tuple[object, pd.DataFrame, pd.DataFrame, dict, dict, dict]:
+    """The classifier's nested CV for the store (kept by key, like a fit: run once); candidates
+    not in C2DB, classified gapped or metallic, gaps of those called gapped, ranked; the
+    classifier's nested-CV scores; the heat map."""
     from atomdl.prediction import janus_candidates, rank_candidates, screening_heatmap
 
     params = Prediction.model_validate(params)
@@ -196,7 +210,7 @@ def screen_janus(
         logger.warning("%d candidates could not be featurized (%s)",
                        len(prediction.rejected), prediction.rejected["reason"].iloc[0])  # fmt: skip
     ranked = rank_candidates(prediction.table)  # the candidates' own columns carried through
-    folds = _classifier_folds(predictor, materials, params)
+    folds, kept = _classifier_folds(predictor, materials, params, fitted_model_store)
     figure = screening_heatmap(ranked)
     figures = [{f"janus_screening_heatmap.{fmt}": figure} for fmt in FIGURE_FORMATS]
-    return ranked, folds, _screening_record(predictor, ranked, folds), *figures
+    return kept, ranked, folds, _screening_record(predictor, ranked, folds), *figures

@@ -58,9 +58,11 @@ def create_pipeline(**kwargs) -> Pipeline:
         inputs=[
             "prediction_janus_band_gap_predictor",
             "primary_janus_materials",
+            "prediction_janus_screen_fitted_model_store",
             "params:prediction",
         ],
         outputs=[
+            "prediction_janus_screen_fitted_models",  # the classifier's nested CV, kept by key
             "prediction_janus_screening",
             "reporting_janus_classifier_cv_folds",
             "reporting_janus_screening_record",
