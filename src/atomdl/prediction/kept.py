@@ -79,9 +79,10 @@ def fit_key(parts: Mapping[str, str]) -> str:
     return content_hash(sorted(parts.items()))
 
 
-def fit_code_version(model: str | None, sources=FIT_SOURCES) -> str:
-    """The fitting code and libraries (``UnitCache.code_version`` over ``sources``); for a
-    fine-tuned model also what its unit of work depends on (``UnitCache.finetuning_version``)."""
+def fit_code_version(model: str | None, sources=None) -> str:
+    """The fitting code and libraries (``UnitCache.code_version`` over ``sources``, by default
+    ``FIT_SOURCES``); for a fine-tuned model also what its unit of work depends on
+    (``UnitCache.finetuning_version``)."""
     import importlib
     import inspect
 
@@ -90,6 +91,7 @@ def fit_code_version(model: str | None, sources=FIT_SOURCES) -> str:
     from atomdl.execution.cache import UnitCache
     from atomdl.models.registry import FINETUNE_MODELS
 
+    sources = FIT_SOURCES if sources is None else sources
     texts = [inspect.getsource(importlib.import_module(name)) for name in sources]
     version = UnitCache.code_version(texts)
     if model in FINETUNE_MODELS:
