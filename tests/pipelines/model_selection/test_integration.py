@@ -1,5 +1,5 @@
 """featurization -> model_selection -> prediction through a KedroSession on the real data,
-reduced repeats."""
+reduced repeats (on the ingested data and representations of the session-wide run)."""
 
 import sqlite3
 
@@ -10,7 +10,7 @@ import pytest
 from kedro.io import Version
 
 from atomdl.datasets import VersionedTablesDataset
-from tests.conftest import EMBEDDED, latest_version
+from tests.conftest import copy_project, enter_project, latest_version
 
 pytestmark = pytest.mark.integration
 
@@ -54,23 +54,20 @@ SMALL = {
 }
 
 
-def test_model_selection_on_the_real_janus_and_expt_gap_data(make_project, c2db_export_path):
+def test_model_selection_on_the_real_janus_and_expt_gap_data(
+    released_project, tmp_path, monkeypatch
+):
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
 
-    project = make_project(
-        {
-            "oqmd_formulas.csv.gz": EMBEDDED / "oqmd_formulas.csv.gz",
-            "matbench_expt_gap.csv": EMBEDDED / "matbench_expt_gap.csv",
-            "c2db_table_export.csv": c2db_export_path,
-            "materials_to_predict.csv": EMBEDDED / "materials_to_predict.csv",
-            "janus_to_predict.csv": EMBEDDED / "janus_to_predict.csv",
-        }
-    )
+    # ingestion, release and representations on the real data come from the session-wide run
+    # (tests/conftest.py, ``released_project``); featurization of three of the representations,
+    # model selection and prediction run here, in a copy with its own MLflow store
+    features = ("04_feature/janus_features", "04_feature/expt_gap_features")
+    project = copy_project(released_project, tmp_path / "project", leave_out=features)
+    enter_project(project, monkeypatch)
     bootstrap_project(project)
-    pipelines = [
-        "ingestion", "release", "representations", "featurization", "model_selection", "prediction",
-    ]  # fmt: skip
+    pipelines = ["featurization", "model_selection", "prediction"]
     kept = project / "data" / "05_model_input" / "model_selection_units"
     params = SMALL | {"model_selection": SMALL["model_selection"] | {"unit_cache": str(kept)}}
     with KedroSession.create(project_path=project, runtime_params=params) as session:
