@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -66,38 +68,100 @@ def c2db_export(c2db_export_path) -> pd.DataFrame:
     return pd.read_csv(c2db_export_path, dtype=str, keep_default_na=False)
 
 
+def new_project(project: Path, raw: dict[str, Path | pd.DataFrame]) -> Path:
+    """A copy of this project's configuration at ``project`` with the given raw files.
+
+    ``raw`` maps a file name in ``data/01_raw`` to a path to link or a DataFrame to write."""
+    shutil.copytree(PROJECT_ROOT / "conf", project / "conf", ignore=shutil.ignore_patterns("local"))
+    (project / "conf" / "local").mkdir()
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", project)
+    (project / "src").mkdir()  # the package itself is installed
+    for layer in ("01_raw", "02_intermediate", "03_primary", "05_model_input", "08_reporting"):
+        (project / "data" / layer).mkdir(parents=True)
+    for name, content in raw.items():
+        target = project / "data" / "01_raw" / name
+        if isinstance(content, pd.DataFrame):
+            content.to_csv(target, index=False)
+        else:
+            target.symlink_to(content)
+    return project
+
+
+def enter_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Work in ``project`` as under the ``kedro`` command, MLflow tracking to the project's own
+    SQLite store, named by absolute path through ``MLFLOW_TRACKING_URI`` (MLflow caches stores
+    by URI, so a relative URI would reach an earlier test's file)."""
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{project / 'mlflow.db'}")
+    monkeypatch.setenv("DO_NOT_TRACK", "true")
+    return project
+
+
 @pytest.fixture
 def make_project(tmp_path, monkeypatch):
-    """A copy of this project's configuration in ``tmp_path`` with the given raw files.
-
-    ``raw`` maps a file name in ``data/01_raw`` to a path to link or a DataFrame to write. The
-    working directory becomes the project (as under the ``kedro`` command), and MLflow tracks to
-    the project's own SQLite store, named by absolute path through ``MLFLOW_TRACKING_URI``
-    (MLflow caches stores by URI, so a relative URI would reach an earlier test's file).
-    """
+    """A copy of this project's configuration in ``tmp_path`` with the given raw files
+    (``new_project``), entered (``enter_project``)."""
 
     def make(raw: dict[str, Path | pd.DataFrame]) -> Path:
-        project = tmp_path / "project"
-        shutil.copytree(
-            PROJECT_ROOT / "conf", project / "conf", ignore=shutil.ignore_patterns("local")
-        )
-        (project / "conf" / "local").mkdir()
-        shutil.copy(PROJECT_ROOT / "pyproject.toml", project)
-        (project / "src").mkdir()  # the package itself is installed
-        for layer in ("01_raw", "02_intermediate", "03_primary", "05_model_input", "08_reporting"):
-            (project / "data" / layer).mkdir(parents=True)
-        for name, content in raw.items():
-            target = project / "data" / "01_raw" / name
-            if isinstance(content, pd.DataFrame):
-                content.to_csv(target, index=False)
-            else:
-                target.symlink_to(content)
-        monkeypatch.chdir(project)
-        monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{project / 'mlflow.db'}")
-        monkeypatch.setenv("DO_NOT_TRACK", "true")
-        return project
+        return enter_project(new_project(tmp_path / "project", raw), monkeypatch)
 
     return make
+
+
+def copy_project(source: Path, project: Path, leave_out: tuple[str, ...] = ()) -> Path:
+    """A copy of a shared project's configuration and data at ``project`` (raw files still
+    linked), without its MLflow store and the data folders named in ``leave_out`` (paths under
+    ``data/``): a test adds its own runs to the copy, never to the shared project."""
+    shutil.copytree(source, project, symlinks=True, ignore=shutil.ignore_patterns("mlflow.db*"))
+    for folder in leave_out:
+        shutil.rmtree(project / "data" / folder)
+    return project
+
+
+#: the raw files of the README's main job: the embedded data alone
+def embedded_raw() -> dict[str, Path]:
+    return {
+        "oqmd_formulas.csv.gz": EMBEDDED / "oqmd_formulas.csv.gz",
+        "matbench_expt_gap.csv": EMBEDDED / "matbench_expt_gap.csv",
+        "materials_to_predict.csv": EMBEDDED / "materials_to_predict.csv",
+        "janus_to_predict.csv": EMBEDDED / "janus_to_predict.csv",
+    }
+
+
+@pytest.fixture(scope="session")
+def readme_main_job(tmp_path_factory):
+    """The README's main job, as a user types it (`kedro run --env cpu`), run once in a project
+    with the embedded data alone (no C2DB export): the suite's one big run. Several tests
+    assert on its outputs (the README job itself, pretraining on the CPU slice); they only read
+    the project. Returns the project and the run's output (stdout + stderr)."""
+    project = new_project(tmp_path_factory.mktemp("readme") / "project", embedded_raw())
+    env = {**os.environ, "COLUMNS": "250", "DO_NOT_TRACK": "true",
+           "MLFLOW_TRACKING_URI": f"sqlite:///{project / 'mlflow.db'}"}  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", "kedro", "run", "--env", "cpu"], cwd=project,
+                          capture_output=True, text=True, timeout=900, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return project, done.stdout + done.stderr
+
+
+@pytest.fixture(scope="session")
+def released_project(tmp_path_factory, c2db_export_path, atom2vec_folder):
+    """ingestion, release, representations, embedding_analysis and featurization run once
+    through one KedroSession on the real data (the embedded data, the C2DB export and the
+    original Atom2Vec vectors). Tests assert on its outputs and only read it; a test that runs
+    more copies it first (``copy_project``)."""
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    raw = embedded_raw() | {"c2db_table_export.csv": c2db_export_path, "atom2vec": atom2vec_folder}
+    project = new_project(tmp_path_factory.mktemp("released") / "project", raw)
+    pipelines = ["ingestion", "release", "representations", "embedding_analysis", "featurization"]
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        enter_project(project, monkeypatch)
+        bootstrap_project(project)
+        params = {"embedding_analysis": {"mantel_permutations": 99}}
+        with KedroSession.create(project_path=project, runtime_params=params) as session:
+            session.run(pipeline_names=pipelines)
+    return project
 
 
 def run_kedro(project: Path, pipeline: str | None = None, env: str | None = None) -> None:

@@ -1,5 +1,6 @@
 """release, representations, embedding_analysis and featurization through one KedroSession on
-the real data."""
+the real data (the session-wide run ``released_project``, shared with the ingestion and model
+selection tests)."""
 
 import sqlite3
 
@@ -10,7 +11,7 @@ from kedro.io import Version
 from atomdl.datasets import RepresentationsDataset, VersionedTablesDataset
 from atomdl.pretraining.release import released_vectors
 from atomdl.rejects import REJECT_COLUMNS
-from tests.conftest import EMBEDDED, latest_version
+from tests.conftest import latest_version
 
 pytestmark = pytest.mark.integration
 
@@ -28,28 +29,10 @@ REPRESENTATIONS = [
 ]  # fmt: skip
 
 
-def test_analysis_and_features_from_the_released_vectors(
-    make_project, c2db_export_path, atom2vec_folder
-):
-    from kedro.framework.session import KedroSession
-    from kedro.framework.startup import bootstrap_project
-
-    project = make_project(
-        {
-            "oqmd_formulas.csv.gz": EMBEDDED / "oqmd_formulas.csv.gz",
-            "matbench_expt_gap.csv": EMBEDDED / "matbench_expt_gap.csv",
-            "c2db_table_export.csv": c2db_export_path,
-            "atom2vec": atom2vec_folder,
-        }
-    )
-    bootstrap_project(project)
-    params = {"embedding_analysis": {"mantel_permutations": 99}}
-    with KedroSession.create(project_path=project, runtime_params=params) as session:
-        session.run(
-            pipeline_names=[
-                "ingestion", "release", "representations", "embedding_analysis", "featurization",
-            ]
-        )  # fmt: skip
+def test_analysis_and_features_from_the_released_vectors(released_project):
+    """The shared run (tests/conftest.py, ``released_project``): ingestion, release,
+    representations, embedding_analysis and featurization through one KedroSession."""
+    project = released_project
 
     data = project / "data"
     vectors = pd.read_csv(

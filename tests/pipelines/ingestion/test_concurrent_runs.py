@@ -23,9 +23,20 @@ def _env():
     return {k: v for k, v in os.environ.items() if k != "ATOMDL_TRACEBACK"}
 
 
-def test_two_runs_started_together_on_a_fresh_project(make_project):
+def test_a_held_project_refuses_then_two_runs_started_together_on_it(make_project):
+    """One fresh project: a run while another holds it refuses, naming the holder, before
+    anything is touched; once the holder is gone, two runs started together both finish, or
+    one refuses in one line (the lock went with its holder: at least one runs)."""
     project = make_project({"matbench_expt_gap.csv": EMBEDDED / "matbench_expt_gap.csv"})
-    assert not (project / "mlflow.db").exists()
+    with project_run_lock(project, "kedro run --pipelines pretraining"):
+        second = subprocess.run(COMMAND, cwd=project, env=_env(), capture_output=True, text=True)
+    assert second.returncode == 1 and "Traceback" not in second.stderr
+    message = second.stderr.strip().splitlines()[-1]
+    assert message.startswith(f"{BUSY} (process {os.getpid()}, `kedro run --pipelines pretraining`")
+    assert not (project / "mlflow.db").exists()  # refused before anything was touched
+
+    # still a fresh project: no store, no outputs
+    assert not list((project / "data" / "03_primary").iterdir())
     runs = [
         subprocess.Popen(COMMAND, cwd=project, env=_env(), stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
@@ -36,7 +47,7 @@ def test_two_runs_started_together_on_a_fresh_project(make_project):
     for code, stderr in results:
         assert code == 0 or (code == 1 and BUSY in stderr), stderr
         assert "OperationalError" not in stderr and "Traceback" not in stderr
-    assert finished, results
+    assert finished, results  # the lock went with its holder
 
     with sqlite3.connect(project / "mlflow.db") as db:
         assert db.execute("pragma integrity_check").fetchone() == ("ok",)
@@ -44,15 +55,3 @@ def test_two_runs_started_together_on_a_fresh_project(make_project):
     assert statuses == ["FINISHED"] * len(finished)
     table = pd.read_parquet(project / "data/03_primary/expt_gap_compositions.parquet")
     assert len(table) == 4604
-
-
-def test_a_run_while_another_holds_the_project_refuses_naming_it(make_project):
-    project = make_project({"matbench_expt_gap.csv": EMBEDDED / "matbench_expt_gap.csv"})
-    with project_run_lock(project, "kedro run --pipelines pretraining"):
-        second = subprocess.run(COMMAND, cwd=project, env=_env(), capture_output=True, text=True)
-    assert second.returncode == 1 and "Traceback" not in second.stderr
-    message = second.stderr.strip().splitlines()[-1]
-    assert message.startswith(f"{BUSY} (process {os.getpid()}, `kedro run --pipelines pretraining`")
-    assert not (project / "mlflow.db").exists()  # refused before anything was touched
-    after = subprocess.run(COMMAND, cwd=project, env=_env(), capture_output=True, text=True)
-    assert after.returncode == 0, after.stderr  # the lock went with its holder

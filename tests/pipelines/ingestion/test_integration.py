@@ -3,30 +3,17 @@
 import os
 import sqlite3
 import subprocess
-import sys
 
 import mlflow
 import pandas as pd
 import pytest
 
 from atomdl.errors import MissingInputError, MissingUserDataError
-from tests.conftest import EMBEDDED, latest_version, run_kedro
+from tests.conftest import EMBEDDED, embedded_raw, latest_version, run_kedro
 
 pytestmark = pytest.mark.integration
 
 OQMD_ROWS = 341_700
-
-
-def _embedded(c2db=None):
-    raw = {
-        "oqmd_formulas.csv.gz": EMBEDDED / "oqmd_formulas.csv.gz",
-        "matbench_expt_gap.csv": EMBEDDED / "matbench_expt_gap.csv",
-        "materials_to_predict.csv": EMBEDDED / "materials_to_predict.csv",
-        "janus_to_predict.csv": EMBEDDED / "janus_to_predict.csv",
-    }
-    if c2db is not None:
-        raw["c2db_table_export.csv"] = c2db
-    return raw
 
 
 def _mlflow_runs(project, nested: bool = False):
@@ -39,9 +26,10 @@ def _mlflow_runs(project, nested: bool = False):
         ).fetchall()
 
 
-def test_ingestion_of_the_real_data(make_project, c2db_export_path):
-    project = make_project(_embedded(c2db_export_path))
-    run_kedro(project, "ingestion")
+def test_ingestion_of_the_real_data(released_project):
+    """Ingestion's outputs in the session-wide run on the real data (``released_project``:
+    ingestion, then release, representations, embedding_analysis and featurization)."""
+    project = released_project
     data = project / "data"
 
     oqmd = pd.read_parquet(data / "03_primary" / "oqmd_compositions.parquet")
@@ -63,11 +51,13 @@ def test_ingestion_of_the_real_data(make_project, c2db_export_path):
     assert len(janus) == 216 and janus["has_gap"].sum() == 93
     assert len(pd.read_parquet(data / "02_intermediate" / "c2db_materials.parquet")) == 4034
 
-    assert _mlflow_runs(project) == [("ingestion", "FINISHED")]
+    # one MLflow run for the Kedro run, finished, named after its pipelines
+    ((name, status),) = _mlflow_runs(project)
+    assert status == "FINISHED" and name.startswith("ingestion"), name
 
 
 def test_janus_work_without_the_export_fails_before_anything_runs(make_project):
-    project = make_project(_embedded())
+    project = make_project(embedded_raw())
     with pytest.raises(MissingUserDataError) as caught:
         run_kedro(project, "janus")
     message = str(caught.value)
@@ -77,7 +67,7 @@ def test_janus_work_without_the_export_fails_before_anything_runs(make_project):
 
 
 def test_a_run_whose_inputs_are_not_made_yet_stops_before_any_work(make_project):
-    project = make_project(_embedded())
+    project = make_project(embedded_raw())
     with pytest.raises(MissingInputError) as caught:
         run_kedro(project, "representations")
     assert str(caught.value).splitlines() == [
@@ -102,10 +92,7 @@ def test_a_missing_raw_file_is_named_with_its_path(make_project):
 
 
 def test_kedro_run_prints_one_message_for_missing_inputs(make_project):
-    import os
-    import subprocess
-
-    project = make_project(_embedded())
+    project = make_project(embedded_raw())
     env = {k: v for k, v in os.environ.items() if k != "ATOMDL_TRACEBACK"}
 
     def kedro_run(**extra):
@@ -223,19 +210,10 @@ def test_tracking_goes_to_local_sqlite_unless_the_environment_says(
     assert loader["mlflow"]["server"]["mlflow_tracking_uri"] == expected
 
 
-def test_readme_main_job_runs_on_the_embedded_data_alone(make_project):
-    """The README's main job, as a user types it, in a project without the C2DB export."""
-    project = make_project(_embedded())
-    done = subprocess.run(
-        [sys.executable, "-m", "kedro", "run", "--env", "cpu"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "COLUMNS": "250"},
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    log = done.stdout + done.stderr
+def test_readme_main_job_runs_on_the_embedded_data_alone(readme_main_job):
+    """The README's main job, as a user types it, in a project without the C2DB export (run
+    once for the session: tests/conftest.py, ``readme_main_job``)."""
+    project, log = readme_main_job
     assert "leave out the 10 Janus nodes" in log  # 4 of them model selection
     assert "OQMD: 341700 rows in, 341045 accepted, 655 rejected" in log
     assert (project / "data" / "03_primary" / "oqmd_compositions.parquet").exists()
