@@ -2,7 +2,7 @@
 the served model's answer to 10,000 formulas, in one run.
 
 Run:  python benchmarks/prediction_memory.py [--model rf|krr] [--representation NAME]
-          [--sizes 1000 10000 100000 1000000] [--old-ref 773406d] [--no-served]
+          [--sizes 1000 10000 100000 200000 1000000] [--old-ref 773406d] [--no-served]
       (needs data/01_raw/matbench_expt_gap.csv and oqmd_formulas.csv.gz, both committed, and
       git for the old code)
 
@@ -88,8 +88,8 @@ def child(args) -> None:
     if args.save:
         prediction.table.to_pickle(args.save + ".table.pkl")
         prediction.rejected.to_pickle(args.save + ".rejected.pkl")
-    print(json.dumps({"seconds": seconds, "peak_gb": peak, "before_gb": before,
-                      "predicted": len(prediction.table), "rejected": len(prediction.rejected)}))  # fmt: skip
+    sizes = {"predicted": len(prediction.table), "rejected": len(prediction.rejected)}
+    print(json.dumps({"seconds": seconds, "peak_gb": peak, "before_gb": before, **sizes}))
 
 
 def served_child(args) -> None:
@@ -173,7 +173,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="a model of the results table (default: the best row's)")
     parser.add_argument("--representation")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000, 10**6])
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000, 200_000, 10**6]
+    )
     parser.add_argument("--old-ref", default="773406d", help="the code before chunking")
     parser.add_argument("--no-served", action="store_true")
     for hidden in ("--child", "--served-child"):
