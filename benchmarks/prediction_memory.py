@@ -74,17 +74,26 @@ def fit(model: str | None, representation: str | None, path: Path) -> str:
     return f"{row['representation']} x {row['model']}"
 
 
+def peak_gb() -> float:
+    """This process's peak RSS: VmHWM, whose count starts at exec (``ru_maxrss`` would carry the
+    parent's RSS at the fork over)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1e6
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # kB on Linux
+
+
 def child(args) -> None:
     """One variant x size in this process: the timing and peak RSS as one JSON line."""
     import joblib
 
     predictor = joblib.load(args.predictor)
     materials = pd.DataFrame({"formula": formulas(args.rows)})
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+    before = peak_gb()
     start = time.perf_counter()
     prediction = predictor.predict(materials)  # each code's default: one pass, or chunks
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # kB on Linux: GB
+    peak = peak_gb()
     if args.save:
         prediction.table.to_pickle(args.save + ".table.pkl")
         prediction.rejected.to_pickle(args.save + ".rejected.pkl")
