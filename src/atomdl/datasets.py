@@ -308,3 +308,30 @@ class BandGapModelDataset(AbstractDataset[Any, None]):
 
     def _describe(self) -> dict[str, Any]:
         return {"name": self._name}
+
+
+class FittedModelsDataset(AbstractDataset[Any, Any]):
+    """A folder of fitted models kept by key (``atomdl.prediction.kept.FittedModelStore``):
+    loads as the store (nothing read until a key is asked for; an absent folder is an empty
+    store), saves a ``KeptFit`` into it unless its key is already there. Versioned by key, not
+    by run: one fit per key, whichever run made it."""
+
+    def __init__(self, filepath: str, metadata: dict[str, Any] | None = None):
+        self._path = Path(filepath)
+        self.metadata = metadata
+
+    def load(self) -> Any:
+        from atomdl.prediction.kept import FittedModelStore
+
+        return FittedModelStore(self._path)
+
+    def save(self, data: Any) -> None:
+        from atomdl.prediction.kept import FittedModelStore
+
+        FittedModelStore(self._path).keep(data)
+
+    def _exists(self) -> bool:
+        return True  # an empty store is a store: the first run fits
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._path)}

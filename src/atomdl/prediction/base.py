@@ -28,8 +28,9 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from atomdl.features import ID_COLUMNS, FeatureTable, ModelInput
+from atomdl.features import FeatureTable, ModelInput
 from atomdl.materials.janus import POSITION_COLUMNS
+from atomdl.prediction.fitting import FitSpec, FittedModels, fit_models
 from atomdl.rejects import reject_table
 
 __all__ = [
@@ -91,55 +92,6 @@ class Prediction:
         else:
             table = pd.concat([self.table, rejected], ignore_index=True)
         return table.sort_values("row", kind="stable").reset_index(drop=True)
-
-
-@dataclass(frozen=True)
-class FitSpec:
-    """What to fit: a registry model at its chosen parameters, refitted on every material and
-    on each of ``n_splits`` outer training parts (material ids, seed ``seed``)."""
-
-    model: str
-    params: Mapping
-    n_splits: int = 5
-    seed: int = 0
-
-
-@dataclass(frozen=True)
-class FittedModels:
-    estimator: object  # refitted on every training material
-    members: tuple  # one per outer training part
-    feature_columns: tuple[str, ...]
-    low: np.ndarray  # the training range of each feature
-    high: np.ndarray
-    out_of_fold: np.ndarray  # each training material, by the member that did not see it
-
-
-def fit_models(table: pd.DataFrame, spec: FitSpec) -> FittedModels:
-    """The estimator of ``spec`` on a feature table (``ID_COLUMNS``, then features)."""
-    from sklearn.base import clone
-
-    from atomdl.models.registry import make_estimator
-    from atomdl.protocol.splits import MaterialKFold
-
-    estimator = make_estimator(spec.model, spec.seed).set_params(
-        **{f"model__{key}": value for key, value in spec.params.items()}
-    )
-    ids = table["material_id"].astype(str).to_numpy()
-    features = table.drop(columns=list(ID_COLUMNS))
-    x, y = features.to_numpy(dtype=float), table["target"].to_numpy(dtype=float)
-    members, out_of_fold = [], np.full(len(y), np.nan)
-    for train, test in MaterialKFold(spec.n_splits, 1, spec.seed).split(x, y, groups=ids):
-        member = clone(estimator).fit(x[train], y[train])
-        out_of_fold[test] = member.predict(x[test])
-        members.append(member)
-    return FittedModels(
-        estimator=clone(estimator).fit(x, y),
-        members=tuple(members),
-        feature_columns=tuple(features.columns),
-        low=x.min(axis=0),
-        high=x.max(axis=0),
-        out_of_fold=out_of_fold,
-    )
 
 
 def training_rows(keys: Iterable[str], table: pd.DataFrame, fitted: FittedModels) -> pd.DataFrame:

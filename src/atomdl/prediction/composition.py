@@ -21,6 +21,7 @@ from atomdl.prediction.base import (
     set_aside,
     training_rows,
 )
+from atomdl.prediction.kept import FittedModelStore, fit_key, fit_parts, table_digest
 from atomdl.representations import Representation
 
 __all__ = ["CompositionPredictor", "composition_key", "fit_composition_predictor"]
@@ -91,16 +92,23 @@ def fit_composition_predictor(
     n_splits: int = 5,
     seed: int = 0,
     record: Mapping | None = None,
+    store: FittedModelStore | None = None,
 ) -> CompositionPredictor:
     """From ingestion's composition table (``row, formula, target, elements, amounts``).
     ``representation``: whose vectors are pooled; ``None`` for a model that reads element
-    amounts (the fine-tuned encoder: ``MODELS[model].reads == "amounts"``)."""
+    amounts (the fine-tuned encoder: ``MODELS[model].reads == "amounts"``). ``store``: fitted
+    models kept by key (``atomdl.prediction.kept``), taken when the key matches."""
     inputs = model_input(model, representation)
     built = inputs.compositions(compositions)
     record = set_aside(built.rejected, inputs.name, record)
     kept = compositions.set_index(compositions["row"].astype(str)).loc[built.table["material_id"]]
     spec = FitSpec(model, dict(params), n_splits, seed)
-    fitted = fit_models(built.table, spec)
+    parts = fit_parts(table_digest(built.table), inputs.name, model, spec.params,
+                      {"n_splits": n_splits, "seed": seed})  # fmt: skip
+    what = f"{record.get('task', 'composition')}: {inputs.name} x {model}"
+    models = store.take(parts, what) if store is not None else None
+    fitted = models["fitted"] if models else fit_models(built.table, spec)
+    record = {**record, "fit": {"key": fit_key(parts), "parts": parts, "refitted": not models}}
     predictor = CompositionPredictor(
         inputs=inputs,
         spec=spec,
@@ -109,5 +117,5 @@ def fit_composition_predictor(
         training_elements=frozenset(s for row in kept["elements"] for s in row),
         record=record,
     )
-    logger.info("Fitted %s", predictor.describe())
+    logger.info("%s %s", "Fitted" if not models else "Took the kept fit of", predictor.describe())
     return predictor

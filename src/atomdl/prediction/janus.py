@@ -22,6 +22,8 @@ from atomdl.prediction.base import (
     set_aside,
     training_rows,
 )
+from atomdl.prediction.fitting import gap_classifier
+from atomdl.prediction.kept import FittedModelStore, fit_key, fit_parts, table_digest
 from atomdl.prediction.structures import JanusStructureModel
 from atomdl.representations import Representation
 
@@ -165,21 +167,32 @@ def fit_janus_predictor(
     seed: int = 0,
     classifier_grid: Mapping | None = None,
     record: Mapping | None = None,
+    store: FittedModelStore | None = None,
 ) -> JanusPredictor:
     """From ingestion's Janus table: the regressor on the gapped materials (as the Janus task
     is scored), the structure estimate and the gapped-or-metallic classifier on all of them.
-    ``representation``: whose vectors M, X, Y get; ``None`` for a model that reads amounts."""
+    ``representation``: whose vectors M, X, Y get; ``None`` for a model that reads amounts.
+    ``store``: fitted models kept by key (``atomdl.prediction.kept``), taken when it matches."""
     inputs = model_input(model, representation)
     gapped = materials.loc[materials["has_gap"].astype(bool)].reset_index(drop=True)
     built = inputs.janus(gapped)
     record = set_aside(built.rejected, inputs.name, record)
     by_uid = gapped.set_index(gapped["uid"].astype(str)).loc[built.table["material_id"]]
     spec = FitSpec(model, dict(params), n_splits, seed)
-    fitted = fit_models(built.table, spec)
-    structures = JanusStructureModel.fit(materials)
     features, gapped_or_not, _ = gap_table(materials, inputs)
-    search = gap_classifier(classifier_grid, seed)
-    classifier = search.fit(features[list(fitted.feature_columns)], gapped_or_not)
+    settings = {"n_splits": n_splits, "seed": seed, "classifier_grid": classifier_grid or {}}
+    training = table_digest(built.table, features, gapped_or_not, materials)
+    parts = fit_parts(training, inputs.name, model, spec.params, settings)
+    what = f"{record.get('task', 'janus')}: {inputs.name} x {model}"
+    models = store.take(parts, what) if store is not None else None
+    if models:
+        fitted, structures, classifier = (models[k] for k in ("fitted", "structures", "classifier"))
+    else:
+        fitted = fit_models(built.table, spec)
+        structures = JanusStructureModel.fit(materials)
+        search = gap_classifier(classifier_grid, seed)
+        classifier = search.fit(features[list(fitted.feature_columns)], gapped_or_not)
+    record = {**record, "fit": {"key": fit_key(parts), "parts": parts, "refitted": not models}}
     metallic = materials.loc[~materials["has_gap"].astype(bool)]
     training = pd.concat(
         [
@@ -205,7 +218,7 @@ def fit_janus_predictor(
         structures=structures,
         classifier=classifier,
     )
-    logger.info("Fitted %s", predictor.describe())
+    logger.info("%s %s", "Fitted" if not models else "Took the kept fit of", predictor.describe())
     return predictor
 
 
@@ -220,27 +233,4 @@ def gap_table(materials: pd.DataFrame, inputs: ModelInput):
         built.features,
         built.table["target"].astype(int).to_numpy(),
         built.table["material_id"].to_numpy(),
-    )
-
-
-def gap_classifier(grid: Mapping | None = None, seed: int = 0):
-    """Gapped (1) or metallic (0): a random forest on scaled features, its size and feature
-    fraction chosen by 5-fold grid search on ROC AUC inside whatever rows it is fitted on."""
-    from sklearn.ensemble import RandomForestClassifier
-    from sklearn.model_selection import GridSearchCV, KFold
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    grid = grid or {"n_estimators": [200], "max_features": ["sqrt", 0.33]}
-    pipeline = Pipeline(
-        [
-            ("scale", StandardScaler()),
-            ("model", RandomForestClassifier(random_state=seed, n_jobs=1)),
-        ]
-    )
-    return GridSearchCV(
-        pipeline,
-        {f"model__{k}": list(v) for k, v in grid.items()},
-        scoring="roc_auc",
-        cv=KFold(5, shuffle=True, random_state=seed),
     )

@@ -74,6 +74,7 @@ def test_the_check_nodes_come_before_any_fit():
         (fit,) = [n for n in pipeline.nodes if n.name == f"prediction.predict_{task}_band_gaps"]
         assert f"prediction_{task}_materials_to_predict" in fit.inputs
         assert fit.outputs[-1] == f"prediction_{task}_band_gap_pyfunc"  # saved last
+        assert fit.outputs[0] == f"prediction_{task}_fitted_models"  # not in the set
 
 
 def test_a_table_without_formula_is_refused_before_any_fit(make_project, monkeypatch):
@@ -146,3 +147,33 @@ def test_a_failed_prediction_run_leaves_no_part_of_its_set(
     assert f"removed what this run saved of it: {removed}" in caplog.text
     models = _logged_models(project)
     assert len(models) == 1 and models[0][1] == "FINISHED"  # the first run's, no other
+
+
+def test_a_second_prediction_run_takes_the_kept_fit(make_project, monkeypatch, caplog):
+    """The first run fits and keeps the fit in the store; the next fits nothing (the fit
+    fails the test) and predicts the same, as a new version of the whole set."""
+    import logging
+
+    from atomdl.prediction import composition
+
+    caplog.set_level(logging.INFO)
+    project = _toy_project(make_project, pd.DataFrame({"formula": ["KBr", "NaF", "K(Br"]}))
+    _run(project)
+    store = project / "data/06_models/fitted_models/expt_gap"
+    assert sorted(p.suffix for p in store.iterdir()) == [".json", ".pkl"]
+    assert "no fitted models for this key (none kept in" in caplog.text
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("refitted although the fit is kept")
+
+    monkeypatch.setattr(composition, "fit_models", no_fit)
+    caplog.clear()
+    _run(project)
+    assert "expt_gap: toy x krr: fitted models taken from" in caplog.text
+    assert all(len(_versions(project, name)) == 2 for name in SET_FILES)
+    first, second = (
+        pd.read_csv(project / SET_FILES["predictions"] / v / "expt_gap_band_gap_predictions.csv")
+        for v in _versions(project, "predictions")
+    )
+    pd.testing.assert_frame_equal(first, second)
+    assert len(list(store.iterdir())) == 2  # still the one kept fit

@@ -38,10 +38,12 @@ def _representation(representations: dict, row: dict):
     return representations[row["representation"]]
 
 
-def _fit(task: str, materials, representation, row: dict, params: Prediction, record: dict):
+def _fit(task: str, materials, representation, row: dict, params: Prediction, record: dict,
+         store=None):  # fmt: skip
     from atomdl.prediction import fit_composition_predictor, fit_janus_predictor
 
-    keywords = {"n_splits": params.uncertainty_folds, "seed": params.seed, "record": record}
+    keywords = {"n_splits": params.uncertainty_folds, "seed": params.seed, "record": record,
+                "store": store}  # fmt: skip
     chosen = (materials, representation, row["model"], row["params"])
     if task == "janus":
         return fit_janus_predictor(
@@ -56,10 +58,12 @@ def fit_predictor(
     cv_results: pd.DataFrame,
     params: dict[str, Any],
     task: str,
+    store=None,
 ) -> tuple[object, dict, object]:
     """The task's model by configuration (``best``: the lowest nested-CV MAE), refitted on all
-    of the task's materials and on each outer training part (for the spread); what was chosen,
-    for the MLflow run; and the predictor again, for the catalog to serve as an MLflow model."""
+    of the task's materials and on each outer training part (for the spread), or taken from
+    ``store`` (``atomdl.prediction.kept``) when kept for the same key; what was chosen, for
+    the MLflow run; and the predictor again, for the catalog to serve as an MLflow model."""
     from atomdl.prediction import best_row
 
     params = Prediction.model_validate(params)
@@ -69,9 +73,15 @@ def fit_predictor(
     record = {key: row[key] for key in RECORD_KEYS}
     logger.info("%s: predicting with %s x %s (nested-CV MAE %.3f eV)",
                 task, row["representation"], row["model"], row["mae_mean"])  # fmt: skip
-    predictor = _fit(task, materials, representation, row, params, {"task": task, **record})
+    predictor = _fit(task, materials, representation, row, params, {"task": task, **record},
+                     store)  # fmt: skip
+    fit = predictor.record["fit"]
     tracked = {
-        "params": {f"prediction.{task}.{k}": v for k, v in record.items() if k != "mae_mean"},
+        "params": {
+            **{f"prediction.{task}.{k}": v for k, v in record.items() if k != "mae_mean"},
+            f"prediction.{task}.fit_key": fit["key"],
+        },
+        "tags": {f"atomdl.prediction.{task}.refitted": str(fit["refitted"]).lower()},
         "metrics": {
             f"prediction.{task}.nested_cv_mae": row["mae_mean"],
             f"prediction.{task}.training_set_aside": predictor.record["training_set_aside"],
@@ -124,31 +134,49 @@ def predict_task(
     materials: pd.DataFrame,
     element_representations: dict,
     cv_results: pd.DataFrame,
+    fitted_model_store,
     params: dict[str, Any],
     task: str,
-) -> tuple[pd.DataFrame, pd.DataFrame, object, dict, object]:
-    """The task's model fitted (``fit_predictor``) and the user's table predicted, returned as
-    one set: predictions, reject report, predictor, MLflow record, and the predictor again for
-    the catalog to log as the served model, last, so that a failed save leaves no model logged
+) -> tuple[object, pd.DataFrame, pd.DataFrame, object, dict, object]:
+    """The task's model fitted (``fit_predictor``), or taken from the store of fitted models
+    when kept for the same key, and the user's table predicted. Returns the fit for the store
+    (kept first: a valid fit whatever happens to the rest), then one set: predictions, reject
+    report, predictor, MLflow record, and the predictor again for the catalog to log as the
+    served model, last, so that a failed save leaves no model logged
     (``atomdl.hooks.VersionSetHooks`` removes the set's files this run saved before it)."""
+    from atomdl.prediction.kept import kept_fit
+
     predictor, tracked, served = fit_predictor(
-        materials, element_representations, cv_results, params, task
+        materials, element_representations, cv_results, params, task, fitted_model_store
     )
     chunk_size = Prediction.model_validate(params).chunk_size
     table, rejected = predict_materials(predictor, materials_to_predict, chunk_size)
-    return table, rejected, predictor, tracked, served
+    return kept_fit(predictor), table, rejected, predictor, tracked, served
 
 
-def _classifier_folds(predictor, materials: pd.DataFrame, params: Prediction) -> pd.DataFrame:
-    """Nested CV of the gapped-or-metallic classifier on what the regressor reads."""
+def _classifier_folds(predictor, materials: pd.DataFrame, params: Prediction, store=None):
+    """Nested CV of the gapped-or-metallic classifier on what the regressor reads, or its
+    folds kept in ``store`` for the same key; and what to keep (``KeptFit``)."""
     from atomdl.prediction import evaluate_gap_classifier, gap_table
+    from atomdl.prediction.kept import KeptFit, classifier_cv_parts
 
     features, gapped, ids = gap_table(materials, predictor.inputs)
-    cv = params.janus_screening.classifier_cv
-    return evaluate_gap_classifier(
-        features[predictor.feature_columns], gapped, ids, n_splits=cv.splits,
-        n_repeats=cv.repeats, seed=cv.seed, grid=params.janus_classifier_grid,
-    )  # fmt: skip
+    features = features[predictor.feature_columns]
+    cv, grid = params.janus_screening.classifier_cv, params.janus_classifier_grid
+    settings = {"splits": cv.splits, "repeats": cv.repeats, "seed": cv.seed, "grid": grid}
+    parts = classifier_cv_parts(features, gapped, ids, settings)
+    about = (
+        f"janus screen: classifier nested CV ({cv.splits} x {cv.repeats}) on {len(ids)} materials"
+    )
+    kept = store.take(parts, about) if store is not None else None
+    if kept:
+        folds = kept["folds"]
+    else:
+        folds = evaluate_gap_classifier(
+            features, gapped, ids, n_splits=cv.splits, n_repeats=cv.repeats, seed=cv.seed,
+            grid=grid,
+        )  # fmt: skip
+    return folds, KeptFit(parts, {"folds": folds}, about)
 
 
 def _screening_record(predictor, ranked: pd.DataFrame, folds: pd.DataFrame) -> dict:
@@ -171,10 +199,11 @@ def _screening_record(predictor, ranked: pd.DataFrame, folds: pd.DataFrame) -> d
 
 
 def screen_janus(
-    predictor, materials: pd.DataFrame, params: dict[str, Any]
-) -> tuple[pd.DataFrame, pd.DataFrame, dict, dict, dict]:
-    """Candidates not in C2DB, classified gapped or metallic, gaps of those called gapped,
-    ranked; the classifier's nested-CV scores; the heat map."""
+    predictor, materials: pd.DataFrame, fitted_model_store, params: dict[str, Any]
+) -> tuple[object, pd.DataFrame, pd.DataFrame, dict, dict, dict]:
+    """The classifier's nested CV for the store (kept by key, like a fit: run once); candidates
+    not in C2DB, classified gapped or metallic, gaps of those called gapped, ranked; the
+    classifier's nested-CV scores; the heat map."""
     from atomdl.prediction import janus_candidates, rank_candidates, screening_heatmap
 
     params = Prediction.model_validate(params)
@@ -187,7 +216,7 @@ def screen_janus(
         logger.warning("%d candidates could not be featurized (%s)",
                        len(prediction.rejected), prediction.rejected["reason"].iloc[0])  # fmt: skip
     ranked = rank_candidates(prediction.table)  # the candidates' own columns carried through
-    folds = _classifier_folds(predictor, materials, params)
+    folds, kept = _classifier_folds(predictor, materials, params, fitted_model_store)
     figure = screening_heatmap(ranked)
     figures = [{f"janus_screening_heatmap.{fmt}": figure} for fmt in FIGURE_FORMATS]
-    return ranked, folds, _screening_record(predictor, ranked, folds), *figures
+    return kept, ranked, folds, _screening_record(predictor, ranked, folds), *figures

@@ -13,8 +13,9 @@ MATERIALS = {"expt_gap": "primary_expt_gap_compositions", "janus": "primary_janu
 
 
 def _task(task: str, tags: list[str]) -> list[Node]:
-    """The user's table checked (before any fit), then the model fitted and the table predicted
-    in one node, whose outputs are one set: all saved, or none (``VersionSetHooks``)."""
+    """The user's table checked (before any fit), then the model fitted (or taken from the
+    store of fitted models when kept for the same key) and the table predicted in one node,
+    whose outputs after the fit are one set: all saved, or none (``VersionSetHooks``)."""
     check = update_wrapper(
         partial(nodes.check_materials_to_predict, task=task), nodes.check_materials_to_predict
     )
@@ -34,9 +35,11 @@ def _task(task: str, tags: list[str]) -> list[Node]:
                 MATERIALS[task],
                 "feature_element_representations",
                 f"selection_{task}_results",
+                f"prediction_{task}_fitted_model_store",
                 "params:prediction",
             ],
-            outputs=[  # saved in this order: the served model last
+            outputs=[  # saved in this order: the fit for the store first, the served model last
+                f"prediction_{task}_fitted_models",
                 f"prediction_{task}_band_gap_predictions",
                 f"reporting_{task}_prediction_rejects",
                 f"prediction_{task}_band_gap_predictor",
@@ -55,9 +58,11 @@ def create_pipeline(**kwargs) -> Pipeline:
         inputs=[
             "prediction_janus_band_gap_predictor",
             "primary_janus_materials",
+            "prediction_janus_screen_fitted_model_store",
             "params:prediction",
         ],
         outputs=[
+            "prediction_janus_screen_fitted_models",  # the classifier's nested CV, kept by key
             "prediction_janus_screening",
             "reporting_janus_classifier_cv_folds",
             "reporting_janus_screening_record",
