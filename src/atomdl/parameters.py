@@ -247,6 +247,7 @@ class Prediction(_Block):
     seed: NonNegativeInt = 0
     janus_classifier_grid: Grid = {}
     janus_screening: _Screening
+    chunk_size: Annotated[int, Field(ge=1)] | None = 10_000  # rows predicted at a time
 
 
 #: The parameter blocks checked, by their top-level key.

@@ -31,11 +31,16 @@ class BandGapModel(PythonModel):
             import joblib
 
             self.predictor = joblib.load(context.artifacts["predictor"])
+        example = self.predictor.input_example()
+        if example is not None:  # the one-off loads (periodic table, estimators' modules) now,
+            self.predict(context, example)  # not in the first answer
 
     def predict(self, context, model_input, params=None) -> pd.DataFrame:
-        from atomdl.prediction.base import predict_band_gaps
+        """``CHUNK_SIZE`` rows at a time (``atomdl.prediction.base``): memory bounded."""
+        from atomdl.prediction import base
 
-        table = predict_band_gaps(pd.DataFrame(model_input).reset_index(drop=True), self.predictor)
+        materials = pd.DataFrame(model_input).reset_index(drop=True)
+        table = base.predict_band_gaps(materials, self.predictor, base.CHUNK_SIZE)
         return table.astype({c: "object" for c in table.select_dtypes("string").columns})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -61,9 +62,14 @@ class Representation:
     def elements(self) -> list[str]:
         return self.vectors.index.tolist()
 
+    @cached_property
+    def _symbols(self) -> frozenset[str]:
+        # once: a set of the index per call costs 1 s per 20,000 formulas to predict
+        return frozenset(self.vectors.index.tolist())
+
     def missing(self, symbols: Iterable[str]) -> list[str]:
         """The symbols among ``symbols`` that this representation lacks, sorted."""
-        return sorted(set(symbols) - set(self.vectors.index))
+        return sorted(set(symbols) - self._symbols)
 
     def covers(self, symbols: Iterable[str]) -> bool:
         return not self.missing(symbols)

@@ -90,9 +90,14 @@ def fit_predictor(
     return predictor, tracked, predictor
 
 
-def predict_materials(predictor, materials: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Predictions for the user's table, and its rows that could not be used (with reasons)."""
-    prediction = predictor.predict(materials)
+def predict_materials(
+    predictor,
+    materials: pd.DataFrame,
+    chunk_size: int | None = Prediction.model_fields["chunk_size"].default,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Predictions for the user's table, ``chunk_size`` rows at a time (memory bounded), and
+    its rows that could not be used (with reasons)."""
+    prediction = predictor.predict(materials, chunk_size)
     if len(prediction.rejected):
         logger.warning("%d of %d rows to predict set aside; see the reject report",
                        len(prediction.rejected), len(materials))  # fmt: skip
@@ -144,7 +149,8 @@ def predict_task(
     predictor, tracked, served = fit_predictor(
         materials, element_representations, cv_results, params, task, fitted_model_store
     )
-    table, rejected = predict_materials(predictor, materials_to_predict)
+    chunk_size = Prediction.model_validate(params).chunk_size
+    table, rejected = predict_materials(predictor, materials_to_predict, chunk_size)
     return kept_fit(predictor), table, rejected, predictor, tracked, served
 
 
