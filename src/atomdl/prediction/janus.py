@@ -193,10 +193,27 @@ def fit_janus_predictor(
         search = gap_classifier(classifier_grid, seed)
         classifier = search.fit(features[list(fitted.feature_columns)], gapped_or_not)
     record = {**record, "fit": {"key": fit_key(parts), "parts": parts, "refitted": not models}}
+    predictor = JanusPredictor(
+        inputs=inputs,
+        spec=spec,
+        fitted=fitted,
+        training=_known_materials(materials, by_uid, built.table, fitted),
+        training_elements=frozenset(by_uid["m"]) | frozenset(by_uid["x"]) | frozenset(by_uid["y"]),
+        record=record,
+        structures=structures,
+        classifier=classifier,
+    )
+    logger.info("%s %s", "Fitted" if not models else "Took the kept fit of", predictor.describe())
+    return predictor
+
+
+def _known_materials(materials, by_uid, table, fitted) -> pd.DataFrame:
+    """The gapped training materials with their out-of-fold predictions, and the metallic
+    ones with their known gap of 0 (the regressor never saw them)."""
     metallic = materials.loc[~materials["has_gap"].astype(bool)]
-    training = pd.concat(
+    return pd.concat(
         [
-            training_rows(janus_keys(by_uid), built.table, fitted),
+            training_rows(janus_keys(by_uid), table, fitted),
             pd.DataFrame(
                 {
                     "key": janus_keys(metallic),
@@ -208,18 +225,6 @@ def fit_janus_predictor(
         ],
         ignore_index=True,
     )
-    predictor = JanusPredictor(
-        inputs=inputs,
-        spec=spec,
-        fitted=fitted,
-        training=training,
-        training_elements=frozenset(by_uid["m"]) | frozenset(by_uid["x"]) | frozenset(by_uid["y"]),
-        record=record,
-        structures=structures,
-        classifier=classifier,
-    )
-    logger.info("%s %s", "Fitted" if not models else "Took the kept fit of", predictor.describe())
-    return predictor
 
 
 def gap_table(materials: pd.DataFrame, inputs: ModelInput):

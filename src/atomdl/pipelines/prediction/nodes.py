@@ -75,8 +75,13 @@ def fit_predictor(
                 task, row["representation"], row["model"], row["mae_mean"])  # fmt: skip
     predictor = _fit(task, materials, representation, row, params, {"task": task, **record},
                      store)  # fmt: skip
-    fit = predictor.record["fit"]
-    tracked = {
+    return predictor, _tracked(task, row, record, predictor.record), predictor
+
+
+def _tracked(task: str, row: dict, record: dict, fitted: dict) -> dict:
+    """What the MLflow run records of the row predicted with and of its fit (kept or new)."""
+    fit = fitted["fit"]
+    return {
         "params": {
             **{f"prediction.{task}.{k}": v for k, v in record.items() if k != "mae_mean"},
             f"prediction.{task}.fit_key": fit["key"],
@@ -84,10 +89,9 @@ def fit_predictor(
         "tags": {f"atomdl.prediction.{task}.refitted": str(fit["refitted"]).lower()},
         "metrics": {
             f"prediction.{task}.nested_cv_mae": row["mae_mean"],
-            f"prediction.{task}.training_set_aside": predictor.record["training_set_aside"],
+            f"prediction.{task}.training_set_aside": fitted["training_set_aside"],
         },
     }
-    return predictor, tracked, predictor
 
 
 def predict_materials(
