@@ -158,19 +158,37 @@ def same(folder: Path, rows: int) -> str:
         return f"differ (max |gap diff| {gap.max():.1e} eV)"
 
 
-def served(predictor_path: Path, folder: Path, codes: dict) -> None:
+def fit_child(args) -> None:
+    """The predictor fitted by this process's code (pickles name the code's own modules)."""
+    row = fit(args.model, args.representation, Path(args.predictor))
+    print(json.dumps({"row": row}))
+
+
+def log_child(args) -> None:
+    """The predictor logged as a served model by this process's code, into the store at
+    ``args.save``."""
     import joblib
     import mlflow
 
     from atomdl.prediction.served import log_band_gap_model
 
-    mlflow.set_tracking_uri(f"sqlite:///{folder / 'mlflow.db'}")
+    mlflow.set_tracking_uri(f"sqlite:///{args.save}")
     mlflow.set_experiment("benchmark")
     with mlflow.start_run():
-        info = log_band_gap_model(joblib.load(predictor_path), "model")
+        info = log_band_gap_model(joblib.load(args.predictor), "model")
+    print(json.dumps({"uri": info.model_uri}))
+
+
+def served(predictors: dict, folder: Path, codes: dict) -> None:
     print("\nserved model, 10,000 formulas (mlflow.pyfunc.load_model in a fresh process):")
     for name, code in codes.items():
-        got = run(code, "--served-child", "--model-uri", info.model_uri)
+        logged = run(code, "--log-child", "--predictor", str(predictors[name]),
+                     "--save", str(folder / "mlflow.db"))  # fmt: skip
+        got = (
+            logged
+            if "error" in logged
+            else run(code, "--served-child", "--model-uri", logged["uri"])
+        )
         if "error" in got:
             print(f"  {name:4s} failed: {got['error']}")
             continue
@@ -187,7 +205,7 @@ def main() -> int:
     )
     parser.add_argument("--old-ref", default="773406d", help="the code before chunking")
     parser.add_argument("--no-served", action="store_true")
-    for hidden in ("--child", "--served-child"):
+    for hidden in ("--child", "--served-child", "--fit-child", "--log-child"):
         parser.add_argument(hidden, action="store_true", help=argparse.SUPPRESS)
     for hidden in ("--variant", "--predictor", "--save", "--model-uri"):
         parser.add_argument(hidden, help=argparse.SUPPRESS)
@@ -197,12 +215,25 @@ def main() -> int:
         return child(args)
     if args.served_child:
         return served_child(args)
+    if args.fit_child:
+        return fit_child(args)
+    if args.log_child:
+        return log_child(args)
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        predictor = folder / "predictor.joblib"
-        row = fit(args.model, args.representation, predictor)
         codes = {"old": old_src(args.old_ref, folder / "old"), "new": ROOT / "src"}
+        # each code fits its own predictor (the same models: the fit is deterministic), as a
+        # pickle names the modules of the code that made it
+        predictors = {name: folder / f"predictor-{name}.joblib" for name in codes}
+        for name, code in codes.items():
+            chosen = ["--model", args.model] if args.model else []
+            if args.representation:
+                chosen += ["--representation", args.representation]
+            fitted = run(code, "--fit-child", "--predictor", str(predictors[name]), *chosen)
+            if "error" in fitted:
+                raise SystemExit(f"{name}: the fit failed: {fitted['error']}")
+            row = fitted["row"]
         training = 4604
         print(f"\n{row}, OQMD formulas; old = {args.old_ref} (one pass), new = chunks of 10,000")
         print(f"{'rows':>9s} {'variant':7s} {'predict':>9s} {'rows/s':>9s} {'peak RSS':>9s} "
@@ -214,7 +245,7 @@ def main() -> int:
                     print(f"{rows:9,d} {name:7s} skipped: its kernel alone is {kernel_gb:.0f} GB")
                     continue
                 got = run(
-                    code, "--child", "--variant", name, "--predictor", str(predictor),
+                    code, "--child", "--variant", name, "--predictor", str(predictors[name]),
                     "--rows", str(rows), "--save", str(folder / f"{name}-{rows}"),
                 )  # fmt: skip
                 if "error" in got:
@@ -230,7 +261,7 @@ def main() -> int:
                 for part in ("table", "rejected"):
                     (folder / f"{name}-{rows}.{part}.pkl").unlink(missing_ok=True)
         if not args.no_served:
-            served(predictor, folder, codes)
+            served(predictors, folder, codes)
     return 0
 
 
