@@ -181,6 +181,7 @@ def log_child(args) -> None:
 
 def served(predictors: dict, folder: Path, codes: dict) -> None:
     print("\nserved model, 10,000 formulas (mlflow.pyfunc.load_model in a fresh process):")
+    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{folder / 'mlflow.db'}"  # for the children
     for name, code in codes.items():
         logged = run(code, "--log-child", "--predictor", str(predictors[name]),
                      "--save", str(folder / "mlflow.db"))  # fmt: skip
