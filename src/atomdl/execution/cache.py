@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-__all__ = ["FINETUNING_SOURCES", "SOURCES", "UnitCache", "same_outcome"]
+__all__ = ["FINETUNING_SOURCES", "MISSING", "SOURCES", "UnitCache", "dump_whole", "load_kept",
+           "same_outcome"]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
@@ -207,27 +208,42 @@ class UnitCache:
         return content_hash((sources, metadata.version("torch")))
 
     def _load(self, path):
-        import joblib
-
-        try:
-            return joblib.load(path)
-        except Exception as error:  # noqa: BLE001  (a damaged file is recomputed, not trusted)
-            why = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-            logger.warning("The unit kept in %s could not be read (%s)", path, why)
-            return _MISSING
+        return load_kept(path, "unit")
 
     def _save(self, key: str, value) -> None:
-        import os
-
-        import joblib
-
-        self.folder.mkdir(parents=True, exist_ok=True)
-        part = self.folder / f"{key}.{os.getpid()}.part"
-        joblib.dump(value, part, compress=3)  # a paper-protocol unit holds its refitted model
-        os.replace(part, self.folder / f"{key}.pkl")
+        dump_whole(value, self.folder / f"{key}.pkl")  # a paper-protocol unit holds its model
 
 
-_MISSING = object()
+#: what ``load_kept`` returns for a file it could not read
+MISSING = _MISSING = object()
+
+
+def dump_whole(value, path) -> None:
+    """``value`` to ``path`` (joblib, level 3), written whole and then renamed into place, so an
+    interrupted write leaves no half file under the name a reader looks for."""
+    import os
+    from pathlib import Path
+
+    import joblib
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_suffix(f".{os.getpid()}.part")
+    joblib.dump(value, part, compress=3)
+    os.replace(part, path)
+
+
+def load_kept(path, what: str):
+    """What ``dump_whole`` wrote at ``path``, or ``MISSING`` with a warning when the file cannot
+    be read: a damaged file is computed again, never trusted."""
+    import joblib
+
+    try:
+        return joblib.load(path)
+    except Exception as error:  # noqa: BLE001
+        why = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        logger.warning("The %s kept in %s could not be read (%s)", what, path, why)
+        return MISSING
 
 
 def same_outcome(a, b, rtol: float = 1e-9, atol: float = 1e-12) -> bool:

@@ -175,15 +175,12 @@ class FittedModelStore:
         import datetime
         import os
 
-        import joblib
+        from atomdl.execution.cache import dump_whole
 
         path = self.folder / f"{kept.key}.pkl"
         if path.exists():
             return False
-        self.folder.mkdir(parents=True, exist_ok=True)
-        part = path.with_suffix(f".{os.getpid()}.part")
-        joblib.dump(dict(kept.models), part, compress=3)
-        os.replace(part, path)
+        dump_whole(dict(kept.models), path)
         manifest = {
             "key": kept.key,
             "parts": dict(kept.parts),
@@ -226,11 +223,7 @@ class FittedModelStore:
                 f"(kept {closest.get('kept', '?')})")  # fmt: skip
 
     def _load(self, path: Path):
-        import joblib
+        from atomdl.execution.cache import MISSING, load_kept
 
-        try:
-            return joblib.load(path)
-        except Exception as error:  # noqa: BLE001  (a damaged file is refitted, not trusted)
-            why = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-            logger.warning("The fitted models kept in %s could not be read (%s)", path, why)
-            return None
+        models = load_kept(path, "fitted models")
+        return None if models is MISSING else models
