@@ -95,7 +95,7 @@ class UnitCache:
             taken, unreadable = {}, {}
             for i, path in kept.items():
                 value = self._load(path)
-                if value is _MISSING:
+                if value is MISSING:
                     unreadable[i] = path
                 else:
                     taken[i] = value
@@ -150,7 +150,7 @@ class UnitCache:
         for i in sample:
             unit = units[i]
             kept = self._load(then[i])
-            if kept is _MISSING or not same_outcome(kept, unit.run()):
+            if kept is MISSING or not same_outcome(kept, unit.run()):
                 raise ValueError(
                     f"unit {i} ({unit.function.__qualname__}, {unit.label}) kept by the older "
                     f"code ({then[i].name}) differs from today's result: nothing carried"
@@ -215,7 +215,7 @@ class UnitCache:
 
 
 #: what ``load_kept`` returns for a file it could not read
-MISSING = _MISSING = object()
+MISSING = object()
 
 
 def dump_whole(value, path) -> None:
