@@ -73,6 +73,12 @@ def start_encoder(start, seed: int = 0) -> AtomEncoder:
     raise ValueError(f"start must be one of {STARTS}, an encoder or its file; got {start!r}")
 
 
+def _copied(state: dict) -> dict:
+    """The best epoch's weights, kept apart from training (``copy.deepcopy`` of a state dict,
+    without its per-tensor bookkeeping: a tenth of a Janus fine-tune went there)."""
+    return {name: tensor.detach().clone() for name, tensor in state.items()}
+
+
 class _MaterialModel(nn.Module):
     """Encoder -> amount-weighted mean of the element positions (+ extra features) -> head."""
 
@@ -245,7 +251,7 @@ class EncoderRegressor(RegressorMixin, BaseEstimator):
             history.append({"epoch": epoch, "train_loss": total / len(train),
                             "validation_mae": mae})  # fmt: skip
             if mae < best_mae - 1e-6:
-                best, best_mae, waited = copy.deepcopy(model.state_dict()), mae, 0
+                best, best_mae, waited = _copied(model.state_dict()), mae, 0
             else:
                 waited += 1
                 if waited >= self.patience:
