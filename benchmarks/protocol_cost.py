@@ -108,8 +108,9 @@ def main(argv=None) -> int:
     total = table["CPU s"].sum()
     table["share"] = (table["CPU s"] / total).map("{:.0%}".format)
     print(table.to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
-    print(f"total: {total:,.0f} CPU s; on {args.workers} workers about {total / args.workers:,.0f} s "
-          f"({total / args.workers / 3600:.2f} h) of units")  # fmt: skip
+    wall = total / args.workers
+    print(f"total: {total:,.0f} CPU s; on {args.workers} workers about {wall:,.0f} s "
+          f"({wall / 3600:.2f} h) of units")  # fmt: skip
     return 0
 
 
