@@ -67,7 +67,8 @@ def test_the_committed_parameters_are_valid(env):
         (
             {"model_selection": {"models": ["rf", "xgb"]}},
             "model_selection.models.1 = 'xgb': Input should be 'mean', 'rf', 'krr', 'svr', 'hgb', "
-            "'two_stage', 'finetune_paper', 'finetune_property_aware' or 'finetune_random'",
+            "'two_stage', 'gated_hgb', 'finetune_paper', 'finetune_property_aware' or "
+            "'finetune_random'",
         ),
         (
             {"model_selection": {"parallel": {"n_jobs": 0}}},
@@ -196,7 +197,8 @@ ALLOWED = (
         (
             {"prediction": {"janus": {"model": "mean"}}},
             "prediction.tasks.janus.model = 'mean': Input should be 'best', 'rf', 'krr', 'svr', "
-            "'hgb', 'two_stage', 'finetune_paper', 'finetune_property_aware' or 'finetune_random'",
+            "'hgb', 'two_stage', 'gated_hgb', 'finetune_paper', 'finetune_property_aware' or "
+            "'finetune_random'",
         ),
         (
             {"model_selection": {"models": ["rf", "krr"]},

@@ -40,6 +40,8 @@ GRIDS = {
     "mean": [{"strategy": ["mean", "median"]}],
     "hgb": [{"max_iter": [10, 30, 60], "learning_rate": [0.05, 0.2], "min_samples_leaf": [5, 10]}],
     "two_stage": [{"classifier__n_estimators": [5, 15], "regressor__n_estimators": [5, 15]}],
+    "gated_hgb": [{"probability": [0.3, 0.5, 0.7], "classifier__max_iter": [10],
+                   "regressor__max_iter": [10, 20]}],
 }  # fmt: skip
 
 

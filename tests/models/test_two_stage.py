@@ -68,3 +68,40 @@ def test_random_state_reaches_both_stages_and_none_leaves_theirs():
     own = TwoStageRegressor(*stages).fit(X[:40], Y[:40])
     assert own.classifier_.random_state == 1 and own.regressor_.random_state == 1
     assert stages[0].random_state == 1  # the parameters themselves are never changed
+
+
+def test_the_gradient_boosted_gate_predicts_zeros_exactly_and_says_how_sure_it_is():
+    model = make_estimator("gated_hgb", seed=0).fit(X[:200], Y[:200])
+    gate = model.named_steps["model"]
+    scaled = model.named_steps["scale"].transform(X[200:])
+    probability = gate.gap_probability(scaled)
+    assert probability.shape == (100,) and ((0 <= probability) & (probability <= 1)).all()
+    # gapped rows get a high probability, metals a low one (the rule is x0 >= 0)
+    assert probability[Y[200:] > 0].mean() > 0.8 and probability[Y[200:] == 0].mean() < 0.2
+    predicted = model.predict(X[200:])
+    assert ((predicted == 0) == (probability <= 0.5)).all()
+    assert (predicted[Y[200:] == 0] == 0).mean() > 0.9
+    assert np.abs(predicted - Y[200:]).mean() < 0.35
+
+
+def test_a_higher_gate_calls_fewer_materials_gapped():
+    # three boosting rounds: probabilities still soft, so the cut matters
+    model = make_estimator("gated_hgb", seed=0).set_params(model__classifier__max_iter=3)
+    model.fit(X[:200], Y[:200])
+    gapped = []
+    for cut in (0.05, 0.5, 0.95):
+        model.set_params(model__probability=cut)
+        gapped.append(int((model.predict(X[200:]) > 0).sum()))
+    assert gapped[0] >= gapped[1] >= gapped[2] and gapped[0] > gapped[2]
+    with pytest.raises(ValueError, match="probability"):
+        make_estimator("gated_hgb").set_params(model__probability=1.0).fit(X[:50], Y[:50])
+
+
+def test_one_sided_training_rows_give_a_certain_probability():
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    stages = HistGradientBoostingClassifier(max_iter=5), HistGradientBoostingRegressor(max_iter=5)
+    metals = TwoStageRegressor(*stages).fit(X[:30], np.zeros(30))
+    gapped = TwoStageRegressor(*stages).fit(X[:30], np.linspace(0.5, 2, 30))
+    assert (metals.gap_probability(X[30:40]) == 0).all()
+    assert (gapped.gap_probability(X[30:40]) == 1).all()

@@ -85,6 +85,20 @@ def _two_stage(seed: int):
     )
 
 
+def _gated_boosting(seed: int):
+    # the two-stage model with gradient-boosted stages: a classifier for "gap > 0", then a
+    # regressor on the gapped materials; early stopping off in both (a fit is a function of its
+    # grid point); grid keys ``probability``, ``classifier__...``, ``regressor__...``
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    from atomdl.models.two_stage import TwoStageRegressor
+
+    return TwoStageRegressor(
+        HistGradientBoostingClassifier(random_state=seed, early_stopping=False),
+        HistGradientBoostingRegressor(random_state=seed, early_stopping=False),
+    )
+
+
 def _fine_tuned(start: str) -> Callable[[int], object]:
     def build(seed: int):
         from atomdl.models.finetuned import EncoderRegressor
@@ -107,6 +121,7 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("svr", "vectors", _support_vectors),
         ModelSpec("hgb", "vectors", _boosting),
         ModelSpec("two_stage", "vectors", _two_stage),
+        ModelSpec("gated_hgb", "vectors", _gated_boosting),
         # the encoder fine-tuned end to end from each start: its first columns are atom counts,
         # and it standardises its extra features itself, so no scaler before it
         *(

@@ -23,8 +23,10 @@ depend on the point being scored:
   expt_gap tables that is about 95% of a fit (mat2vec: 5.9 s per fit, 0.25 s on a precomputed
   kernel). This reformulates the kernel's arithmetic, so scores differ from ``SVR``'s by
   rounding (largest seen 3e-13 eV on expt_gap); the choice is tested equal to GridSearchCV's;
-* everything else (the two-stage model, the mean, kernels libsvm has no precomputed form of
-  here) is fitted per point on the shared scaled rows.
+* two-stage models: one fit per split and setting of the stages, scored at every value of the
+  gate's ``probability`` (applied at prediction);
+* everything else (the mean, kernels libsvm has no precomputed form of here) is fitted per
+  point on the shared scaled rows.
 
 Means over splits and the tie rule (the first best point in grid order) are GridSearchCV's.
 The refitted best model is the usual pipeline (a plain ``SVR`` for SVR), fitted on all rows.
@@ -40,7 +42,11 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.model_selection import ParameterGrid
 from sklearn.preprocessing import StandardScaler
 
-__all__ = ["SharedSplitSearch"]
+__all__ = ["GATED", "SharedSplitSearch"]
+
+#: two-stage models (``atomdl.models.two_stage``): the gate's ``probability`` is applied at
+#: prediction, so one fit serves every value of it
+GATED = ("two_stage", "gated_hgb")
 
 
 class SharedSplitSearch(RegressorMixin, BaseEstimator):
@@ -98,6 +104,9 @@ def _score_points(model, points, seed, X_train, y_train, X_test, y_test) -> np.n
                "hgb": _boosting_scores}.get(model)  # fmt: skip
     if special is not None:
         special(points, seed, X_train, y_train, X_test, y_test, scores)
+        return scores
+    if model in GATED:
+        _gate_scores(model, points, seed, X_train, y_train, X_test, y_test, scores)
         return scores
     from atomdl.models.registry import make_estimator
 
@@ -268,6 +277,17 @@ def _forest_scores(points, seed, X_train, y_train, X_test, y_test, scores) -> No
                 totals[count] = running.copy()
         for i, size in sizes.items():
             scores[i] = -_mae(y_test, totals[size] / size)
+
+
+def _gate_scores(model, points, seed, X_train, y_train, X_test, y_test, scores) -> None:
+    from atomdl.models.registry import make_estimator
+
+    for shared, members in _groups(points, "model__probability"):
+        fitted = make_estimator(model, seed).set_params(**shared).named_steps["model"]
+        fitted.fit(X_train, y_train)
+        for i in members:
+            fitted.set_params(probability=points[i].get("model__probability", 0.5))
+            scores[i] = -_mae(y_test, fitted.predict(X_test))
 
 
 def _boosting_scores(points, seed, X_train, y_train, X_test, y_test, scores) -> None:

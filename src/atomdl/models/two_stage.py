@@ -15,7 +15,9 @@ __all__ = ["TwoStageRegressor"]
 class TwoStageRegressor(RegressorMixin, BaseEstimator):
     """``classifier`` for ``y > threshold``, then ``regressor`` on the rows above it.
 
-    Tuned like any scikit-learn estimator (``classifier__n_estimators``,
+    A material is called above (gapped) when the classifier's probability of it exceeds
+    ``probability``: the gate's own setting, tuned with the others on the training part only.
+    Tuned like any scikit-learn estimator (``probability``, ``classifier__n_estimators``,
     ``regressor__max_features``, ...). When the training rows are all on one side, the missing
     stage is not fitted: all zero predicts ``threshold``; none zero uses the regressor alone.
 
@@ -24,11 +26,15 @@ class TwoStageRegressor(RegressorMixin, BaseEstimator):
     it on. Missing values are accepted where both stages accept them.
     """
 
-    def __init__(self, classifier, regressor, threshold: float = 0.0, random_state=None):
+    def __init__(
+        self, classifier, regressor, threshold: float = 0.0, random_state=None,
+        probability: float = 0.5,
+    ):  # fmt: skip
         self.classifier = classifier
         self.regressor = regressor
         self.threshold = threshold
         self.random_state = random_state
+        self.probability = probability
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -39,6 +45,8 @@ class TwoStageRegressor(RegressorMixin, BaseEstimator):
     def fit(self, X, y):
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True,
                              ensure_all_finite=self._finite())  # fmt: skip
+        if not 0.0 <= self.probability < 1.0:
+            raise ValueError(f"probability: the gate's cut, in [0, 1), not {self.probability}")
         y = y.astype(float)
         above = y > self.threshold
         self.classifier_ = None
@@ -55,14 +63,30 @@ class TwoStageRegressor(RegressorMixin, BaseEstimator):
         predicted = np.full(len(X), float(self.threshold))
         if self.regressor_ is None:
             return predicted
-        called = (
-            np.ones(len(X), dtype=bool)
-            if self.classifier_ is None
-            else self.classifier_.predict(X).astype(bool)
-        )
+        called = self._called(X)
         if called.any():
             predicted[called] = np.maximum(self.regressor_.predict(X[called]), self.threshold)
         return predicted
+
+    def gap_probability(self, X) -> np.ndarray:
+        """The classifier's probability that each row is above ``threshold`` (has a gap): 1 or
+        0 for all rows when the training rows were all on one side."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False, ensure_all_finite=self._finite())
+        return self._gapped(X)
+
+    def _called(self, X) -> np.ndarray:
+        """Rows called gapped: the classifier's own call (its larger class probability) at
+        ``probability`` 0.5, else its probability above ``probability``."""
+        if self.classifier_ is not None and self.probability == 0.5:
+            return self.classifier_.predict(X).astype(bool)
+        return self._gapped(X) > self.probability
+
+    def _gapped(self, X) -> np.ndarray:
+        if self.classifier_ is None:
+            return np.full(len(X), 1.0 if self.regressor_ is not None else 0.0)
+        above = list(self.classifier_.classes_).index(True)
+        return self.classifier_.predict_proba(X)[:, above]
 
     def _stage(self, estimator):
         """A fresh copy of a stage, given ``random_state`` when one is set."""
