@@ -248,6 +248,7 @@ class Prediction(_Block):
     janus_classifier_grid: Grid = {}
     janus_screening: _Screening
     chunk_size: Annotated[int, Field(ge=1)] | None = 10_000  # rows predicted at a time
+    interval_coverage: Annotated[float, Field(gt=0, lt=1)] = 0.9  # of the prediction interval
 
 
 #: The parameter blocks checked, by their top-level key.

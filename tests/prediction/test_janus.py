@@ -50,7 +50,7 @@ def test_janus_prediction_known_unseen_and_rejected(janus_predictor, janus_mater
     assert table.loc["MoSSe", "known_target"] == pytest.approx(known["band_gap"].iloc[0])
     assert np.isfinite(table.loc["MoSSe", "out_of_fold_prediction"])
     assert table.loc["PtSSe", "unseen_elements"] == "Pt" and not table.loc["PtSSe", "in_domain"]
-    assert table["p_gapped"].between(0, 1).all()
+    assert table["gap_probability"].between(0, 1).all()
 
 
 def test_one_material_one_answer_whatever_order_its_sites_are_given_in(janus_predictor):
@@ -71,7 +71,7 @@ def test_one_material_one_answer_whatever_order_its_sites_are_given_in(janus_pre
         "Mo,S,Se", "Mo,Se,S", "S,Mo,Se", "Mo,Se,S", "W,S,Se", "W,Se,S",
     ]  # fmt: skip
     assert list(table["note"]) == list("abcdef")  # the user's columns carried through
-    answers = ["predicted_band_gap", "uncertainty", "in_domain", "known_target", "p_gapped"]
+    answers = ["predicted_band_gap", "uncertainty", "in_domain", "known_target", "gap_probability"]
     for same in (table.iloc[:4], table.iloc[4:]):
         assert (same[["m", "x", "y"]].nunique() == 1).all()
         for column in answers:

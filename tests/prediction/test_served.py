@@ -51,16 +51,19 @@ def test_pyfunc_model_loads_and_predicts_in_a_fresh_python(logged_model):
         f"mlflow.set_tracking_uri('sqlite:///{folder / 'mlflow.db'}')\n"
         f"model = mlflow.pyfunc.load_model({uri!r})\n"
         "out = model.predict(pd.DataFrame({'formula': ['KBr', 'Li2S', 'Xx']}))\n"
-        "print(json.dumps(out[['formula', 'predicted_band_gap', 'rejected_reason']]"
-        ".to_dict('records')))\n"
+        "print(json.dumps(out[['formula', 'predicted_band_gap', 'interval_low', 'interval_high',"
+        " 'gap_probability', 'rejected_reason']].to_dict('records')))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=folder
     )
     assert done.returncode == 0, done.stderr[-2000:]
     rows = json.loads(done.stdout.strip().splitlines()[-1])
-    expected = predictor.predict(["KBr", "Li2S"]).table["predicted_band_gap"].tolist()
-    assert [r["predicted_band_gap"] for r in rows[:2]] == pytest.approx(expected)
+    expected = predictor.predict(["KBr", "Li2S"]).table
+    for column in ("predicted_band_gap", "interval_low", "interval_high"):
+        assert [r[column] for r in rows[:2]] == pytest.approx(expected[column].tolist())
+    assert all(r["interval_low"] < r["interval_high"] for r in rows[:2])
+    assert all(r["gap_probability"] != r["gap_probability"] for r in rows)  # NaN: KRR, no gate
     assert rows[2]["formula"] == "Xx" and "Xx" in rows[2]["rejected_reason"]
 
 
@@ -113,8 +116,11 @@ def test_served_model_answers_a_post_on_localhost(logged_model):
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
     (row,) = answer["predictions"]
-    expected = predictor.predict(["KBr"]).table["predicted_band_gap"].iloc[0]
-    assert row["formula"] == "KBr" and row["predicted_band_gap"] == pytest.approx(expected)
+    expected = predictor.predict(["KBr"]).table.iloc[0]
+    assert row["formula"] == "KBr" and row["predicted_band_gap"] == pytest.approx(expected[
+        "predicted_band_gap"])
+    assert row["interval_low"] == pytest.approx(expected["interval_low"])
+    assert row["interval_high"] == pytest.approx(expected["interval_high"])
 
 
 def test_the_served_model_carries_the_users_columns_through(logged_model):

@@ -8,6 +8,10 @@ the protocol's first repeat. The refits on the outer parts give
 
 * the **uncertainty**: the standard deviation of their predictions (how much the answer moves
   when a fifth of the training materials is left out; a spread, not a calibrated interval);
+* the **interval** (``interval_low``, ``interval_high``) at the predictor's ``coverage``: CV+
+  over those refits and the training materials' out-of-fold residuals
+  (``atomdl.prediction.intervals``), an interval with a measured coverage;
+* for a model with a metal gate, the **probability of a gap** (``gap_probability``);
 * for a material of the training set, its **out-of-fold prediction** (from the refit that did
   not see it) beside its known target: what to trust for a material you already know.
 
@@ -31,6 +35,7 @@ import pandas as pd
 from atomdl.features import FeatureTable, ModelInput
 from atomdl.materials.janus import POSITION_COLUMNS
 from atomdl.prediction.fitting import FitSpec, FittedModels, fit_models
+from atomdl.prediction.intervals import cv_plus_interval, interval_ranks
 from atomdl.rejects import reject_table
 
 __all__ = [
@@ -42,6 +47,7 @@ __all__ = [
     "Prediction",
     "featurized",
     "fit_models",
+    "gap_probability",
     "predict_band_gaps",
     "set_aside",
     "training_rows",
@@ -52,6 +58,9 @@ logger = logging.getLogger(__name__)
 PREDICTION_COLUMNS = [
     "predicted_band_gap",
     "uncertainty",
+    "interval_low",
+    "interval_high",
+    "gap_probability",
     "unseen_elements",
     "features_outside",
     "in_domain",
@@ -130,8 +139,12 @@ class BandGapPredictor:
     training: pd.DataFrame  # training_rows
     training_elements: frozenset[str]
     record: Mapping  # where the choice came from
+    coverage: float = 0.9  # of the prediction interval (atomdl.prediction.intervals)
     kind: ClassVar[str]  # what the predictor reads a material as
     leading_columns: ClassVar[tuple[str, ...]]  # of its prediction table, before the answers
+
+    def __post_init__(self) -> None:
+        interval_ranks(len(self.fitted.residuals), self.coverage)  # a coverage in (0, 1)
 
     @property
     def model(self) -> str:
@@ -216,6 +229,13 @@ class BandGapPredictor:
         predictions)."""
         return self.training.groupby("key")[["known_target", "out_of_fold_prediction"]].mean()
 
+    def _interval(self, spread: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """CV+ at ``coverage`` from the members' predictions, clipped at 0 as the answer is (a
+        band gap is not negative, so the clip keeps the coverage)."""
+        fitted = self.fitted
+        low, high = cv_plus_interval(spread, fitted.residuals, fitted.folds, self.coverage)
+        return np.clip(low, 0.0, None), np.clip(high, 0.0, None)
+
     def _predict_chunk(self, materials: pd.DataFrame, known: pd.DataFrame | None = None):
         """One pass over ``materials`` (rows numbered from 0)."""
         inputs, rejected, keys = self.materials_inputs(materials)
@@ -228,6 +248,9 @@ class BandGapPredictor:
         table["predicted_band_gap"] = np.clip(self.estimator.predict(features), 0.0, None)
         spread = np.stack([member.predict(features) for member in self.members])
         table["uncertainty"] = spread.std(axis=0, ddof=1)
+        low, high = self._interval(spread)
+        table["interval_low"], table["interval_high"] = low, high
+        table["gap_probability"] = gap_probability(self.estimator, features)
         table["unseen_elements"] = [
             " ".join(sorted(set(elements) - self.training_elements))
             for elements in inputs["elements"]
@@ -242,6 +265,16 @@ class BandGapPredictor:
             table[column] = keys.map(known[column]).to_numpy(dtype=float)
         table = self.answers(table, features)
         return Prediction(table.drop(columns=["elements"]).reset_index(drop=True), rejected)
+
+
+def gap_probability(estimator, features: np.ndarray) -> np.ndarray:
+    """The probability of a gap from a model with a metal gate (``TwoStageRegressor``, alone or
+    last in a pipeline); NaN for a model without one."""
+    final = estimator[-1] if hasattr(estimator, "steps") else estimator
+    if not hasattr(final, "gap_probability"):
+        return np.full(len(features), np.nan)
+    inputs = estimator[:-1].transform(features) if hasattr(estimator, "steps") else features
+    return final.gap_probability(inputs)
 
 
 def predict_band_gaps(

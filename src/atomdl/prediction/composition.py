@@ -93,11 +93,13 @@ def fit_composition_predictor(
     seed: int = 0,
     record: Mapping | None = None,
     store: FittedModelStore | None = None,
+    coverage: float = 0.9,
 ) -> CompositionPredictor:
     """From ingestion's composition table (``row, formula, target, elements, amounts``).
     ``representation``: whose vectors are pooled; ``None`` for a model that reads element
     amounts (the fine-tuned encoder: ``MODELS[model].reads == "amounts"``). ``store``: fitted
-    models kept by key (``atomdl.prediction.kept``), taken when the key matches."""
+    models kept by key (``atomdl.prediction.kept``), taken when the key matches. ``coverage``: of
+    the prediction interval (``atomdl.prediction.intervals``)."""
     inputs = model_input(model, representation)
     built = inputs.compositions(compositions)
     record = set_aside(built.rejected, inputs.name, record)
@@ -116,6 +118,7 @@ def fit_composition_predictor(
         training=training_rows(_keys(kept), built.table, fitted),
         training_elements=frozenset(s for row in kept["elements"] for s in row),
         record=record,
+        coverage=coverage,
     )
     logger.info("%s %s", "Fitted" if not models else "Took the kept fit of", predictor.describe())
     return predictor

@@ -37,6 +37,8 @@ class FittedModels:
     low: np.ndarray  # the training range of each feature
     high: np.ndarray
     out_of_fold: np.ndarray  # each training material, by the member that did not see it
+    folds: np.ndarray  # each training material's member that did not see it (0-based)
+    residuals: np.ndarray  # |target - out_of_fold|: what the prediction interval is made of
 
 
 def fit_models(table: pd.DataFrame, spec: FitSpec) -> FittedModels:
@@ -52,10 +54,11 @@ def fit_models(table: pd.DataFrame, spec: FitSpec) -> FittedModels:
     ids = table["material_id"].astype(str).to_numpy()
     features = table.drop(columns=list(ID_COLUMNS))
     x, y = features.to_numpy(dtype=float), table["target"].to_numpy(dtype=float)
-    members, out_of_fold = [], np.full(len(y), np.nan)
+    members, out_of_fold, folds = [], np.full(len(y), np.nan), np.full(len(y), -1)
     for train, test in MaterialKFold(spec.n_splits, 1, spec.seed).split(x, y, groups=ids):
         member = clone(estimator).fit(x[train], y[train])
         out_of_fold[test] = member.predict(x[test])
+        folds[test] = len(members)
         members.append(member)
     return FittedModels(
         estimator=clone(estimator).fit(x, y),
@@ -64,6 +67,8 @@ def fit_models(table: pd.DataFrame, spec: FitSpec) -> FittedModels:
         low=x.min(axis=0),
         high=x.max(axis=0),
         out_of_fold=out_of_fold,
+        folds=folds,
+        residuals=np.abs(y - out_of_fold),
     )
 
 

@@ -132,7 +132,7 @@ class JanusPredictor(BandGapPredictor):
 
     def answers(self, table: pd.DataFrame, features: np.ndarray) -> pd.DataFrame:
         probability = self.classifier.predict_proba(features)[:, 1]
-        table["p_gapped"] = probability
+        table["gap_probability"] = probability
         table["called_gapped"] = probability >= 0.5
         return table
 
@@ -168,11 +168,13 @@ def fit_janus_predictor(
     classifier_grid: Mapping | None = None,
     record: Mapping | None = None,
     store: FittedModelStore | None = None,
+    coverage: float = 0.9,
 ) -> JanusPredictor:
     """From ingestion's Janus table: the regressor on the gapped materials (as the Janus task
     is scored), the structure estimate and the gapped-or-metallic classifier on all of them.
     ``representation``: whose vectors M, X, Y get; ``None`` for a model that reads amounts.
-    ``store``: fitted models kept by key (``atomdl.prediction.kept``), taken when it matches."""
+    ``store``: fitted models kept by key (``atomdl.prediction.kept``), taken when it matches.
+    ``coverage``: of the prediction interval (``atomdl.prediction.intervals``)."""
     inputs = model_input(model, representation)
     gapped = materials.loc[materials["has_gap"].astype(bool)].reset_index(drop=True)
     built = inputs.janus(gapped)
@@ -200,6 +202,7 @@ def fit_janus_predictor(
         training=_known_materials(materials, by_uid, built.table, fitted),
         training_elements=frozenset(by_uid["m"]) | frozenset(by_uid["x"]) | frozenset(by_uid["y"]),
         record=record,
+        coverage=coverage,
         structures=structures,
         classifier=classifier,
     )

@@ -105,13 +105,15 @@ def evaluate_gap_classifier(
 
 def rank_candidates(screened: pd.DataFrame) -> pd.DataFrame:
     """Called gapped and in the training domain first, then by predicted gap (largest first);
-    the gap is withheld (NaN) where the classifier says metallic."""
+    the gap, its spread and its interval are withheld (NaN) where the classifier says
+    metallic."""
     table = screened.copy()
     table["predicted_band_gap"] = table["predicted_band_gap"].where(table["called_gapped"])
-    table["uncertainty"] = table["uncertainty"].where(table["called_gapped"])
+    for column in ("uncertainty", "interval_low", "interval_high"):
+        table[column] = table[column].where(table["called_gapped"])
     trusted = table["called_gapped"] & table["in_domain"] & table["m_in_training"]
     table = table.assign(_trusted=trusted).sort_values(
-        ["_trusted", "called_gapped", "predicted_band_gap", "p_gapped"],
+        ["_trusted", "called_gapped", "predicted_band_gap", "gap_probability"],
         ascending=[False, False, False, False],
         kind="stable",
         na_position="last",

@@ -237,6 +237,9 @@ def test_readme_main_job_runs_on_the_embedded_data_alone(readme_main_job):
     )
     assert len(predictions) == 12 and predictions["predicted_band_gap"].between(0, 10).all()
     assert predictions["uncertainty"].gt(0).all() and "note" in predictions.columns
+    assert (predictions["interval_high"] > predictions["interval_low"]).all()
+    assert predictions["interval_low"].ge(0).all()  # CV+ at 90% (docs/prediction.md)
+    assert "gap_probability" in predictions.columns  # NaN unless the chosen model has a gate
     with sqlite3.connect(project / "mlflow.db") as db:
         (models,) = db.execute(
             "select name from logged_models where name like '%band_gap_model'"

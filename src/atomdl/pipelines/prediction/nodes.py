@@ -43,7 +43,7 @@ def _fit(task: str, materials, representation, row: dict, params: Prediction, re
     from atomdl.prediction import fit_composition_predictor, fit_janus_predictor
 
     keywords = {"n_splits": params.uncertainty_folds, "seed": params.seed, "record": record,
-                "store": store}  # fmt: skip
+                "store": store, "coverage": params.interval_coverage}  # fmt: skip
     chosen = (materials, representation, row["model"], row["params"])
     if task == "janus":
         return fit_janus_predictor(
