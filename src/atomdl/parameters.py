@@ -226,6 +226,9 @@ class _PredictionChoice(_Block):
     representation: str = "best"
     # the mean predictor is a baseline, never a row to predict with (atomdl.prediction.best_row)
     model: Literal["best", *(name for name in MODEL_NAMES if name != "mean")] = "best"
+    # this task's refits for the spread and the interval (null: the block's); all: one per
+    # training material (jackknife+), whose interval is not widened by refits on less data
+    uncertainty_folds: Annotated[int, Field(ge=2)] | Literal["all"] | None = None
 
 
 class _ClassifierCV(_Block):

@@ -131,3 +131,20 @@ def test_the_predictors_coverage_sets_the_width_and_is_checked():
     assert_allclose(wide["predicted_band_gap"], narrow["predicted_band_gap"])
     with pytest.raises(ValueError, match="coverage"):
         replace(predictor, coverage=1.0)
+
+
+def test_all_folds_is_leave_one_out_and_a_task_may_ask_for_it():
+    from atomdl.parameters import Prediction
+
+    training = _noisy_task(40, 2)
+    fitted = fit_models(training, FitSpec("krr", {"kernel": "rbf", "gamma": 0.3}, "all"))
+    assert len(fitted.members) == 40 and sorted(fitted.folds) == list(range(40))
+    screen = {"outer": ["S", "Se"], "prototypes": ["2H"]}
+    params = Prediction.model_validate(
+        {"tasks": {"janus": {"uncertainty_folds": "all"}}, "janus_screening": screen}
+    )
+    assert params.tasks["janus"].uncertainty_folds == "all"
+    with pytest.raises(ValueError, match="uncertainty_folds"):
+        Prediction.model_validate(
+            {"tasks": {"janus": {"uncertainty_folds": "some"}}, "janus_screening": screen}
+        )

@@ -89,7 +89,7 @@ def fit_composition_predictor(
     model: str,
     params: Mapping,
     *,
-    n_splits: int = 5,
+    n_splits: int | str = 5,
     seed: int = 0,
     record: Mapping | None = None,
     store: FittedModelStore | None = None,

@@ -21,11 +21,12 @@ __all__ = ["FitSpec", "FittedModels", "fit_models", "gap_classifier"]
 @dataclass(frozen=True)
 class FitSpec:
     """What to fit: a registry model at its chosen parameters, refitted on every material and
-    on each of ``n_splits`` outer training parts (material ids, seed ``seed``)."""
+    on each of ``n_splits`` outer training parts (material ids, seed ``seed``); ``"all"``: one
+    part per material left out (leave-one-out, so the interval is jackknife+)."""
 
     model: str
     params: Mapping
-    n_splits: int = 5
+    n_splits: int | str = 5
     seed: int = 0
 
 
@@ -55,7 +56,8 @@ def fit_models(table: pd.DataFrame, spec: FitSpec) -> FittedModels:
     features = table.drop(columns=list(ID_COLUMNS))
     x, y = features.to_numpy(dtype=float), table["target"].to_numpy(dtype=float)
     members, out_of_fold, folds = [], np.full(len(y), np.nan), np.full(len(y), -1)
-    for train, test in MaterialKFold(spec.n_splits, 1, spec.seed).split(x, y, groups=ids):
+    splits = len(y) if spec.n_splits == "all" else int(spec.n_splits)
+    for train, test in MaterialKFold(splits, 1, spec.seed).split(x, y, groups=ids):
         member = clone(estimator).fit(x[train], y[train])
         out_of_fold[test] = member.predict(x[test])
         folds[test] = len(members)

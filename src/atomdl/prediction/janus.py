@@ -163,7 +163,7 @@ def fit_janus_predictor(
     model: str,
     params: Mapping,
     *,
-    n_splits: int = 5,
+    n_splits: int | str = 5,
     seed: int = 0,
     classifier_grid: Mapping | None = None,
     record: Mapping | None = None,

@@ -42,8 +42,9 @@ def _fit(task: str, materials, representation, row: dict, params: Prediction, re
          store=None):  # fmt: skip
     from atomdl.prediction import fit_composition_predictor, fit_janus_predictor
 
-    keywords = {"n_splits": params.uncertainty_folds, "seed": params.seed, "record": record,
-                "store": store, "coverage": params.interval_coverage}  # fmt: skip
+    folds = params.tasks[task].uncertainty_folds or params.uncertainty_folds
+    keywords = {"n_splits": folds, "seed": params.seed, "record": record, "store": store,
+                "coverage": params.interval_coverage}  # fmt: skip
     chosen = (materials, representation, row["model"], row["params"])
     if task == "janus":
         return fit_janus_predictor(
