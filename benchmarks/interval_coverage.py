@@ -100,8 +100,14 @@ def _calibration(rows: pd.DataFrame, out: Path | None) -> None:
           f"(always the base rate {gapped.mean():.3f}: "
           f"{((gapped.mean() - gapped) ** 2).mean():.4f})")  # fmt: skip
     bins = pd.cut(p, np.linspace(0, 1, 11), include_lowest=True)
-    table = pd.DataFrame({"p": p, "gapped": gapped}).groupby(bins, observed=True).agg(
-        materials=("p", "size"), mean_probability=("p", "mean"), gapped_fraction=("gapped", "mean")
+    table = (
+        pd.DataFrame({"p": p, "gapped": gapped})
+        .groupby(bins, observed=True)
+        .agg(
+            materials=("p", "size"),
+            mean_probability=("p", "mean"),
+            gapped_fraction=("gapped", "mean"),
+        )
     )
     print(table.to_string(float_format=lambda v: f"{v:.3f}"))
     if out is not None:
@@ -127,8 +133,12 @@ def main(argv=None) -> int:
     parser.add_argument("--model", required=True)
     parser.add_argument("--per-fold", type=Path, required=True, help="a cv_folds / per_fold table")
     parser.add_argument("--coverage", type=float, default=0.9)
-    parser.add_argument("--inner-splits", type=int, default=5,
-                        help="refits on inner parts (prediction.uncertainty_folds)")
+    parser.add_argument(
+        "--inner-splits",
+        type=int,
+        default=5,
+        help="refits on inner parts (prediction.uncertainty_folds)",
+    )
     parser.add_argument("--repeats", type=int, default=None, help="only the first N repeats")
     parser.add_argument("--out", type=Path, default=None, help="out-of-fold CSV to write")
     args = parser.parse_args(argv)
@@ -146,12 +156,15 @@ def main(argv=None) -> int:
     for repeat, fold, train, test in _splits(args.task, ids, per_fold):
         if args.repeats is not None and repeat >= args.repeats:
             break
-        rows = _fold(table, train, test, args.model, chosen[(repeat, fold)],
-                     args.inner_splits)
+        rows = _fold(table, train, test, args.model, chosen[(repeat, fold)], args.inner_splits)
         parts.append(rows.assign(repeat=repeat, fold=fold))
         summary = _summary(rows)
-        print(f"repeat {repeat} fold {fold}: " + ", ".join(
-            f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in summary.items()))
+        print(
+            f"repeat {repeat} fold {fold}: "
+            + ", ".join(
+                f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in summary.items()
+            )
+        )
     rows = pd.concat(parts, ignore_index=True)
     print(f"\n{args.task}: {args.representation} x {args.model}, {COVERAGE:.0%} CV+ interval "
           f"over {args.inner_splits} inner refits, "

@@ -239,8 +239,9 @@ def test_the_representation_names_checked_are_the_pipeline_s():
     import numpy as np
     import pandas as pd
 
-    from atomdl.features import AMOUNTS_TABLE
+    from atomdl.features import AMOUNTS_TABLE, PROPERTIES_SUFFIX
     from atomdl.parameters import AMOUNTS_NAME, Representations, made_representations
+    from atomdl.parameters import PROPERTIES_SUFFIX as PARAMETERS_SUFFIX
     from atomdl.pipelines.representations.nodes import build_element_representations
 
     elements = ["Na", "Cl", "O", "Fe"]
@@ -250,3 +251,4 @@ def test_the_representation_names_checked_are_the_pipeline_s():
     made, _, _ = build_element_representations(vectors, vectors, vectors, vocabulary, params)
     assert list(made) == made_representations(Representations.model_validate(params))
     assert AMOUNTS_NAME == AMOUNTS_TABLE
+    assert PARAMETERS_SUFFIX == PROPERTIES_SUFFIX

@@ -51,6 +51,8 @@ EXTRA_RELEASES = ("property_aware",)
 #: atomdl.features.AMOUNTS_TABLE: the results' name of the element amounts that the
 #: fine-tuned encoder reads instead of a representation
 AMOUNTS_NAME = "composition"
+#: atomdl.features.PROPERTIES_SUFFIX: a representation's table with the predicted properties
+PROPERTIES_SUFFIX = "+oqmd"
 
 Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
 #: the DFT targets the OQMD corpus carries per formula (the property heads' choices)
@@ -164,6 +166,9 @@ class _Janus(_Block):
 
 class Featurization(_Block):
     representations: list[str] | None = None
+    # representations that also get a table with the property-aware encoder's predicted OQMD
+    # properties beside their features: <name>+oqmd (atomdl.features.WithPredictedProperties)
+    predicted_properties: list[str] = []
     fine_tuning_input: bool = True  # also the composition table the fine-tuned encoder reads
     janus: _Janus = _Janus()
 
@@ -311,19 +316,23 @@ def _featurized(models: dict[str, _Block]) -> list[str]:
     featurization = _block(models, "featurization")
     made = made_representations(_block(models, "representations"))
     names = made if featurization.representations is None else featurization.representations
+    names = [*names, *(f"{n}{PROPERTIES_SUFFIX}" for n in featurization.predicted_properties)]
     return [*names, AMOUNTS_NAME] if featurization.fine_tuning_input else list(names)
 
 
 def _featurization_problems(models: dict[str, _Block]) -> list[str]:
-    if "featurization" not in models or models["featurization"].representations is None:
+    if "featurization" not in models:
         return []
     made = made_representations(_block(models, "representations"))
+    featurization = models["featurization"]
     return [
-        f"featurization.representations: {name!r} is not a representation the representations "
+        f"featurization.{key}: {name!r} is not a representation the representations "
         f"pipeline makes; allowed: {', '.join(made)}"
-        for name in models["featurization"].representations
+        for key, names in (("representations", featurization.representations or []),
+                           ("predicted_properties", featurization.predicted_properties))
+        for name in names
         if name not in made
-    ]
+    ]  # fmt: skip
 
 
 def _prediction_problems(models: dict[str, _Block]) -> list[str]:

@@ -117,8 +117,9 @@ def test_served_model_answers_a_post_on_localhost(logged_model):
         server.wait(timeout=30)
     (row,) = answer["predictions"]
     expected = predictor.predict(["KBr"]).table.iloc[0]
-    assert row["formula"] == "KBr" and row["predicted_band_gap"] == pytest.approx(expected[
-        "predicted_band_gap"])
+    assert row["formula"] == "KBr" and row["predicted_band_gap"] == pytest.approx(
+        expected["predicted_band_gap"]
+    )
     assert row["interval_low"] == pytest.approx(expected["interval_low"])
     assert row["interval_high"] == pytest.approx(expected["interval_high"])
 

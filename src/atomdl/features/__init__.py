@@ -10,7 +10,15 @@ What a model reads comes from its registry entry (``model_input``). Every table 
 """
 
 from atomdl.features.amounts import amounts_table, encoder_elements, janus_amounts_table
-from atomdl.features.inputs import ElementAmounts, ElementVectors, ModelInput, model_input
+from atomdl.features.inputs import (
+    PROPERTIES_SUFFIX,
+    ElementAmounts,
+    ElementVectors,
+    ModelInput,
+    WithPredictedProperties,
+    model_input,
+    parse_input_name,
+)
 from atomdl.features.janus import janus_features, require_janus_columns
 from atomdl.features.pooled import pooled_features
 from atomdl.features.schema import (
@@ -32,6 +40,9 @@ __all__ = [
     "POOLING_STATISTICS",
     "ElementAmounts",
     "ElementVectors",
+    "PROPERTIES_SUFFIX",
+    "WithPredictedProperties",
+    "parse_input_name",
     "FeatureTable",
     "ModelInput",
     "amounts_table",

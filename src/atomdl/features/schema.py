@@ -17,6 +17,7 @@ __all__ = [
     "JANUS_SITES",
     "JANUS_STRUCTURE_COLUMNS",
     "POOLING_STATISTICS",
+    "PROPERTIES_SUFFIX",
     "FeatureTable",
     "id_frame",
     "missing_element_rejects",
@@ -32,6 +33,9 @@ ID_COLUMNS = ("material_id", "formula", "target")
 #: The feature-table name (``<task>__composition``) and results label of the element amounts
 #: the fine-tuned encoder reads: not an element representation, the table's name only.
 AMOUNTS_TABLE = "composition"
+#: The name of a table with the property-aware encoder's predicted properties beside a
+#: representation's features: ``<representation>+oqmd`` (``WithPredictedProperties``).
+PROPERTIES_SUFFIX = "+oqmd"
 #: Prefix of the amount columns, one per element of the encoder, in its token order.
 AMOUNT_PREFIX = "amount__"
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from atomdl.chemistry import parse_formulas
-from atomdl.features import model_input
+from atomdl.features import ModelInput, model_input
 from atomdl.prediction.base import (
     BandGapPredictor,
     FitSpec,
@@ -85,7 +85,7 @@ class CompositionPredictor(BandGapPredictor):
 
 def fit_composition_predictor(
     compositions: pd.DataFrame,
-    representation: Representation | None,
+    representation: Representation | ModelInput | None,
     model: str,
     params: Mapping,
     *,

@@ -159,7 +159,7 @@ def _janus_sites(record: dict, known_symbols) -> tuple[tuple[str, str, str], str
 
 def fit_janus_predictor(
     materials: pd.DataFrame,
-    representation: Representation | None,
+    representation: Representation | ModelInput | None,
     model: str,
     params: Mapping,
     *,

@@ -12,7 +12,7 @@ import torch
 from atomdl.pretraining.model import AtomEncoder, _from_artefact, encoder_artefact, load_encoder
 from atomdl.pretraining.tokenizer import Tokenizer
 
-__all__ = ["element_vectors", "predict_properties"]
+__all__ = ["element_vectors", "predict_properties", "predict_property_values"]
 
 
 def element_vectors(source: str | Path | dict | AtomEncoder, tokens: Sequence[str] | None = None):
@@ -24,16 +24,25 @@ def element_vectors(source: str | Path | dict | AtomEncoder, tokens: Sequence[st
     return model.element_vectors()
 
 
-@torch.no_grad()
 def predict_properties(encoder: AtomEncoder, formulas: Sequence[str]) -> pd.DataFrame:
     """The property heads' predictions for formulas, each read alone (``[CLS] formula [SEP]``,
     one position per element, see :meth:`AtomEncoder.encode`), in the properties' own units;
     one row per formula."""
+    amounts = Tokenizer(encoder.tokens).formula_amounts(formulas)
+    values = predict_property_values(encoder, amounts)
+    return pd.DataFrame(
+        values, index=pd.Index(list(formulas), name="formula"), columns=encoder.config.properties
+    )
+
+
+@torch.no_grad()
+def predict_property_values(encoder: AtomEncoder, amounts: np.ndarray) -> np.ndarray:
+    """As :func:`predict_properties`, for materials given as amounts of the encoder's elements
+    (rows x elements, in its token order); one column per property."""
     config = encoder.config
     if not config.properties or not config.property_scales:
         raise ValueError("this encoder has no trained property heads")
     tokenizer = Tokenizer(encoder.tokens)
-    amounts = tokenizer.formula_amounts(formulas)
     tokens, counts = (torch.from_numpy(a) for a in tokenizer.sequences(amounts))
     atoms = tokenizer.atom_weights(tokens, counts)
     pools = (atoms / atoms.sum(dim=1, keepdim=True))[:, None, :]
@@ -42,7 +51,4 @@ def predict_properties(encoder: AtomEncoder, formulas: Sequence[str]) -> pd.Data
     *_, standardised = encoder(tokens, torch.zeros_like(tokens), formula_pools=pools, counts=counts)
     encoder.train(was_training)
     values = standardised[:, 0].double().numpy() * np.asarray(config.property_scales)
-    values += np.asarray(config.property_means)
-    return pd.DataFrame(
-        values, index=pd.Index(list(formulas), name="formula"), columns=config.properties
-    )
+    return values + np.asarray(config.property_means)

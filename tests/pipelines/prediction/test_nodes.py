@@ -86,3 +86,27 @@ def test_a_model_that_reads_element_amounts_is_fitted_without_a_representation()
     assert _representation({}, fine_tuned) is None
     with pytest.raises(KeyError, match="'toy', which the representation set lacks"):
         _representation({}, {"model": "krr", "representation": "toy"})
+
+
+def test_a_best_row_with_predicted_properties_predicts_new_formulas_with_them():
+    from atomdl.features import WithPredictedProperties
+    from atomdl.pipelines.prediction.nodes import _representation
+    from atomdl.representations import magpie
+
+    chosen = _representation({"magpie": magpie()}, {"model": "rf", "representation":
+                                                    "magpie+oqmd"})  # fmt: skip
+    assert isinstance(chosen, WithPredictedProperties) and chosen.name == "magpie+oqmd"
+    with pytest.raises(KeyError, match="'oliynyk\\+oqmd', which the representation set lacks"):
+        _representation({"magpie": magpie()}, {"model": "rf", "representation": "oliynyk+oqmd"})
+    results = RESULTS.assign(representation="magpie+oqmd")
+    predictor, tracked, _ = fit_predictor(
+        _toy_compositions(), {"magpie": magpie()}, results, OPTIONS, task="expt_gap"
+    )
+    assert tracked["params"]["prediction.expt_gap.representation"] == "magpie+oqmd"
+    assert [c for c in predictor.feature_columns if c.startswith("oqmd_")] == [
+        "oqmd_formation_enthalpy_ev_per_atom", "oqmd_band_gap_ev", "oqmd_energy_per_atom_ev",
+        "oqmd_volume_per_atom_a3",
+    ]  # fmt: skip
+    table, rejected = predict_materials(predictor, pd.DataFrame({"formula": ["KCl", "HeNa"]}))
+    assert table["formula"].tolist() == ["KCl"] and table["predicted_band_gap"].notna().all()
+    assert rejected["formula"].tolist() == ["HeNa"]  # the encoder has no He

@@ -14,18 +14,22 @@ logger = logging.getLogger(__name__)
 
 
 def _inputs(representations: dict, params: Featurization) -> list:
-    """The chosen representations' vectors, then (``fine_tuning_input``) the element amounts
-    the fine-tuned encoder reads, written as ``<task>__composition``."""
-    from atomdl.features import ElementAmounts, ElementVectors
+    """The chosen representations' vectors, those of ``predicted_properties`` again beside the
+    property-aware encoder's predictions (``<task>__<name>+oqmd``), then
+    (``fine_tuning_input``) the element amounts the fine-tuned encoder reads, written as
+    ``<task>__composition``."""
+    from atomdl.features import ElementAmounts, ElementVectors, WithPredictedProperties
 
     names = list(representations) if params.representations is None else params.representations
-    unknown = sorted(set(names) - set(representations))
+    unknown = sorted(set(names + params.predicted_properties) - set(representations))
     if unknown:
         raise KeyError(
-            f"featurization.representations names {unknown}, which the representations "
-            f"pipeline did not build (it has {sorted(representations)})"
+            f"featurization names {unknown}, which the representations pipeline did not build "
+            f"(it has {sorted(representations)})"
         )
     inputs = [ElementVectors(representations[n]) for n in names]
+    inputs += [WithPredictedProperties(ElementVectors(representations[n]))
+               for n in params.predicted_properties]  # fmt: skip
     return inputs + [ElementAmounts.of_encoder()] if params.fine_tuning_input else inputs
 
 

@@ -26,16 +26,22 @@ RECORD_KEYS = ("representation", "model", "mae_mean", "mae_std", "settings",
 
 
 def _representation(representations: dict, row: dict):
-    """The row's element representation; none for a model that reads element amounts."""
+    """What the row's model reads beyond the amounts: its element representation, or that
+    representation with the predicted properties (``<name>+oqmd``); none for a model that
+    reads element amounts."""
+    from atomdl.features import ElementVectors, WithPredictedProperties, parse_input_name
     from atomdl.models.registry import model_spec
 
     if model_spec(row["model"]).reads == "amounts":
         return None
-    if row["representation"] not in representations:
+    name, with_properties = parse_input_name(row["representation"])
+    if name not in representations:
         raise KeyError(
             f"the results table names {row['representation']!r}, which the representation set lacks"
         )
-    return representations[row["representation"]]
+    if with_properties:
+        return WithPredictedProperties(ElementVectors(representations[name]))
+    return representations[name]
 
 
 def _fit(task: str, materials, representation, row: dict, params: Prediction, record: dict,
