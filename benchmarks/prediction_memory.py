@@ -147,13 +147,14 @@ def same(folder: Path, rows: int) -> str:
     old = pd.read_pickle(folder / f"old-{rows}.table.pkl")
     new = pd.read_pickle(folder / f"new-{rows}.table.pkl")
     gap = np.abs(old["predicted_band_gap"].to_numpy() - new["predicted_band_gap"].to_numpy())
+    added = [c for c in new.columns if c not in old.columns]  # e.g. the interval (2026-12-03)
     try:
-        pd.testing.assert_frame_equal(old, new, check_exact=True)
+        pd.testing.assert_frame_equal(old, new[list(old.columns)], check_exact=True)
         pd.testing.assert_frame_equal(
             pd.read_pickle(folder / f"old-{rows}.rejected.pkl"),
             pd.read_pickle(folder / f"new-{rows}.rejected.pkl"),
         )
-        return "identical"
+        return "identical" + (f" (the new code adds {', '.join(added)})" if added else "")
     except AssertionError:
         return f"differ (max |gap diff| {gap.max():.1e} eV)"
 

@@ -25,18 +25,27 @@ def _by_definition(predictions, residuals, folds, coverage):
 
 
 @pytest.mark.parametrize("coverage", [0.5, 0.8, 0.9])
-def test_the_interval_is_cv_plus_by_its_definition(coverage, monkeypatch):
-    import atomdl.prediction.intervals as intervals
-
-    monkeypatch.setattr(intervals, "_BLOCK", 7)  # several blocks, one of them short
-    rng = np.random.default_rng(0)
-    predictions = rng.normal(size=(5, 23))
-    residuals, folds = rng.exponential(size=61), rng.integers(0, 5, size=61)
+@pytest.mark.parametrize("members", [5, 61])  # five folds; one per material (jackknife+)
+def test_the_interval_is_cv_plus_by_its_definition(coverage, members):
+    rng = np.random.default_rng(members)
+    predictions = rng.normal(scale=3.0, size=(members, 23))
+    residuals = rng.exponential(size=61)
+    residuals[:20] = np.round(residuals[:20], 1)  # ties among the residuals
+    folds = np.arange(61) % members
     low, high = cv_plus_interval(predictions, residuals, folds, coverage)
     expected_low, expected_high = _by_definition(predictions, residuals, folds, coverage)
-    assert_allclose(low, expected_low)
-    assert_allclose(high, expected_high)
+    assert_allclose(low, expected_low, rtol=0, atol=1e-12)
+    assert_allclose(high, expected_high, rtol=0, atol=1e-12)
     assert (low <= high).all()
+
+
+def test_the_interval_of_values_far_apart_and_all_equal():
+    predictions = np.array([[1e6, 0.0, -3.0], [1e6, 0.0, 5.0]])
+    residuals, folds = np.array([0.0, 0.0, 2.0, 2.0] * 5), np.array([0, 1] * 10)
+    low, high = cv_plus_interval(predictions, residuals, folds, 0.8)
+    expected = _by_definition(predictions, residuals, folds, 0.8)
+    assert_allclose(low, expected[0], rtol=0, atol=1e-9)
+    assert_allclose(high, expected[1], rtol=0, atol=1e-9)
 
 
 def test_too_few_training_materials_leave_an_end_open_and_bad_coverage_is_refused():
