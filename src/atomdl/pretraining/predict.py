@@ -28,6 +28,7 @@ def predict_properties(encoder: AtomEncoder, formulas: Sequence[str]) -> pd.Data
     """The property heads' predictions for formulas, each read alone (``[CLS] formula [SEP]``,
     one position per element, see :meth:`AtomEncoder.encode`), in the properties' own units;
     one row per formula."""
+    _check_heads(encoder)
     amounts = Tokenizer(encoder.tokens).formula_amounts(formulas)
     values = predict_property_values(encoder, amounts)
     return pd.DataFrame(
@@ -39,9 +40,7 @@ def predict_properties(encoder: AtomEncoder, formulas: Sequence[str]) -> pd.Data
 def predict_property_values(encoder: AtomEncoder, amounts: np.ndarray) -> np.ndarray:
     """As :func:`predict_properties`, for materials given as amounts of the encoder's elements
     (rows x elements, in its token order); one column per property."""
-    config = encoder.config
-    if not config.properties or not config.property_scales:
-        raise ValueError("this encoder has no trained property heads")
+    config = _check_heads(encoder)
     tokenizer = Tokenizer(encoder.tokens)
     tokens, counts = (torch.from_numpy(a) for a in tokenizer.sequences(amounts))
     atoms = tokenizer.atom_weights(tokens, counts)
@@ -52,3 +51,10 @@ def predict_property_values(encoder: AtomEncoder, amounts: np.ndarray) -> np.nda
     encoder.train(was_training)
     values = standardised[:, 0].double().numpy() * np.asarray(config.property_scales)
     return values + np.asarray(config.property_means)
+
+
+def _check_heads(encoder: AtomEncoder):
+    config = encoder.config
+    if not config.properties or not config.property_scales:
+        raise ValueError("this encoder has no trained property heads")
+    return config
