@@ -1,8 +1,10 @@
 """How well a predictor's 90% interval covers materials it has not seen, and how well a gated
 model's probability of a gap is calibrated: measured on a protocol's outer folds.
 
-Run:  python benchmarks/interval_coverage.py --task expt_gap --representation oliynyk
-          --model gated_hgb --per-fold data/08_reporting/expt_gap_matbench_cv_folds.csv/<v>/...
+Run:  python benchmarks/interval_coverage.py --task expt_gap --representation oliynyk+oqmd
+          --model gated_hgb
+          --per-fold docs/figures/model_selection/expt_gap_matbench_gated_hgb_per_fold.csv
+          [--inner-splits 10] [--coverage 0.9] [--out oof.csv]
       python benchmarks/interval_coverage.py --task janus --representation atom_dl --model krr
           --per-fold docs/figures/model_selection/janus_per_fold.csv
       (after featurization: it reads the newest ``data/04_feature/<task>_features`` version)
