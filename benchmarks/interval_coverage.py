@@ -7,7 +7,8 @@ Run:  python benchmarks/interval_coverage.py --task expt_gap --representation ol
           [--inner-splits 10] [--coverage 0.9] [--out oof.csv]
       python benchmarks/interval_coverage.py --task janus --representation atom_dl --model krr
           --per-fold docs/figures/model_selection/janus_per_fold.csv
-      (after featurization: it reads the newest ``data/04_feature/<task>_features`` version)
+      (after featurization: it reads the newest ``data/04_feature/<task>_features`` version;
+      the ``+oqmd`` tables come from ``kedro run --env matbench --pipelines featurization``)
 
 For every outer fold of the protocol the per-fold table comes from (Matbench v0.1's five folds
 for expt_gap when its ``n_test`` says so, else ``MaterialKFold(5, repeats, 0)``), the model at
