@@ -60,7 +60,7 @@ def _splits(task: str, ids: np.ndarray, per_fold: pd.DataFrame):
                 splitter.split(ids, groups=ids), strict=True)]  # fmt: skip
 
 
-def _fold(table, train, test, model, params, splits):
+def _fold(table, train, test, model, params, splits, coverage):
     from atomdl.prediction.base import gap_probability
     from atomdl.prediction.fitting import FitSpec, fit_models
     from atomdl.prediction.intervals import cv_plus_interval
@@ -68,7 +68,7 @@ def _fold(table, train, test, model, params, splits):
     fitted = fit_models(table.iloc[train].reset_index(drop=True), FitSpec(model, params, splits))
     x = table.iloc[test][list(fitted.feature_columns)].to_numpy(dtype=float)
     members = np.stack([member.predict(x) for member in fitted.members])
-    low, high = cv_plus_interval(members, fitted.residuals, fitted.folds, COVERAGE)
+    low, high = cv_plus_interval(members, fitted.residuals, fitted.folds, coverage)
     return pd.DataFrame(
         {
             "material_id": table.iloc[test]["material_id"].to_numpy(),
@@ -82,9 +82,6 @@ def _fold(table, train, test, model, params, splits):
             "gap_probability": gap_probability(fitted.estimator, x),
         }
     )
-
-
-COVERAGE = 0.9
 
 
 def _summary(rows: pd.DataFrame) -> dict:
@@ -135,7 +132,6 @@ def _calibration(rows: pd.DataFrame, out: Path | None) -> None:
 
 
 def main(argv=None) -> int:
-    global COVERAGE
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--task", choices=["expt_gap", "janus"], required=True)
     parser.add_argument("--representation", required=True)
@@ -151,7 +147,6 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=None, help="only the first N repeats")
     parser.add_argument("--out", type=Path, default=None, help="out-of-fold CSV to write")
     args = parser.parse_args(argv)
-    COVERAGE = args.coverage
     per_fold = pd.read_csv(args.per_fold)
     per_fold = per_fold[(per_fold["representation"] == args.representation)
                         & (per_fold["model"] == args.model)]  # fmt: skip
@@ -165,7 +160,9 @@ def main(argv=None) -> int:
     for repeat, fold, train, test in _splits(args.task, ids, per_fold):
         if args.repeats is not None and repeat >= args.repeats:
             break
-        rows = _fold(table, train, test, args.model, chosen[(repeat, fold)], args.inner_splits)
+        rows = _fold(
+            table, train, test, args.model, chosen[(repeat, fold)], args.inner_splits, args.coverage
+        )
         parts.append(rows.assign(repeat=repeat, fold=fold))
         summary = _summary(rows)
         print(
@@ -175,7 +172,7 @@ def main(argv=None) -> int:
             )
         )
     rows = pd.concat(parts, ignore_index=True)
-    print(f"\n{args.task}: {args.representation} x {args.model}, {COVERAGE:.0%} CV+ interval "
+    print(f"\n{args.task}: {args.representation} x {args.model}, {args.coverage:.0%} CV+ interval "
           f"over {args.inner_splits} inner refits, "
           f"{time.perf_counter() - started:.0f} s")  # fmt: skip
     for key, value in _summary(rows).items():

@@ -22,6 +22,9 @@ import numpy as np
 
 __all__ = ["cv_plus_interval", "interval_ranks"]
 
+#: bisection steps at most: enough to bring a bracket of any float width to a few ulps
+_STEPS = 200
+
 
 def interval_ranks(n: int, coverage: float) -> tuple[int | None, int | None]:
     """The 1-based ranks of the lower and upper ends among n values; ``None`` where the end is
@@ -90,7 +93,3 @@ def _kth_smallest(offsets: np.ndarray, by_fold: list[np.ndarray], rank: int) -> 
         value = offsets[k] + by_fold[k][np.clip(below, 0, None)]
         best = np.where(found & (value > best), value, best)
     return best
-
-
-#: bisection steps at most: enough to bring a bracket of any float width to a few ulps
-_STEPS = 200
